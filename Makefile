@@ -1,0 +1,48 @@
+# evidencekb task runner. `make` alone prints help. CI (.ci/run) calls `make test`.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml site/package.json
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	npm ci --prefix site --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(STAMP) ## Create .venv and install evidencekb with its test tools and site assets
+
+run: install ## Main job: validate, print Tables 3-1/3-2, build the site into build/site
+	$(BIN)/evidencekb build
+
+test: install ## The whole test suite (CI runs exactly this)
+	$(BIN)/pytest -q
+
+validate: install ## Validate data/ against ontology + SHACL + QC queries
+	$(BIN)/evidencekb validate
+
+site: install ## Build the site into build/site
+	$(BIN)/evidencekb site build
+
+serve: install ## Build and serve the site on http://127.0.0.1:8000
+	$(BIN)/evidencekb site serve
+
+lint: install ## ruff
+	$(BIN)/ruff check src tests benchmarks
+
+bench: install ## Benchmarks (not part of CI); results in benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/run.py
+
+clean: ## Remove build output
+	rm -rf build
+
+.PHONY: help install run test validate site serve lint bench clean

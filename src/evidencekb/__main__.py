@@ -1,0 +1,5 @@
+import sys
+
+from evidencekb.cli import main
+
+sys.exit(main())

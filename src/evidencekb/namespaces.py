@@ -1,0 +1,37 @@
+"""Namespaces shared by the library (the same prefixes as the Turtle files)."""
+
+from rdflib import Namespace
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+EKB = Namespace("https://w3id.org/evidencekb/ontology#")
+KB = Namespace("https://w3id.org/evidencekb/id/")
+UNIT = Namespace("http://qudt.org/vocab/unit/")
+SCHEMA = Namespace("https://schema.org/")
+FABIO = Namespace("http://purl.org/spar/fabio/")
+CITO = Namespace("http://purl.org/spar/cito/")
+QUDT = Namespace("http://qudt.org/schema/qudt/")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+
+PREFIXES = {
+    "ekb": EKB,
+    "kb": KB,
+    "unit": UNIT,
+    "schema": SCHEMA,
+    "fabio": FABIO,
+    "cito": CITO,
+    "qudt": QUDT,
+    "dcterms": DCTERMS,
+    "prov": PROV,
+    "skos": SKOS,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "owl": OWL,
+    "xsd": XSD,
+    "sh": SH,
+}
+
+
+def bind_prefixes(graph) -> None:
+    """Bind the project's prefixes on an rdflib graph (for readable serialisations)."""
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True)

@@ -1,0 +1,154 @@
+"""Validate data against the project's SHACL shapes and whole-graph QC queries.
+
+SHACL (`validators/*.ttl`, pyshacl) checks each node; the QC queries (`queries/qc/*.rq`) check
+the graph as a whole and must return zero rows. Both report the same kind of finding.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from pyshacl import validate as shacl_validate
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+from rdflib.term import Node
+
+from evidencekb.graph import load_data, load_graph, load_ontology
+from evidencekb.namespaces import SH, bind_prefixes
+from evidencekb.paths import QUERIES_DIR, VALIDATORS_DIR
+from evidencekb.sparql import RdflibEngine, query_header
+
+SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One validation result: which node, which property, which rule, and why."""
+
+    focus_node: str
+    path: str
+    constraint: str
+    severity: str
+    message: str
+    value: str = ""
+    shape: str = ""
+
+
+@dataclass
+class ValidationReport:
+    findings: list[Finding]
+    data_files: list[str]
+
+    @property
+    def conforms(self) -> bool:
+        return not any(f.severity == "Violation" for f in self.findings)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "conforms": self.conforms,
+                "violations": sum(f.severity == "Violation" for f in self.findings),
+                "results": [asdict(f) for f in self.findings],
+                "data_files": self.data_files,
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+
+    def to_text(self) -> str:
+        if not self.findings:
+            return f"Conforms: {len(self.data_files)} data file(s), no violations."
+        lines = []
+        for f in self.findings:
+            where = f"{f.focus_node}" + (f"  {f.path}" if f.path else "")
+            value = f"  (value: {f.value})" if f.value else ""
+            lines.append(f"{f.severity.upper()}: {where}\n    {f.message}{value}\n    [{f.constraint}]")
+        violations = sum(f.severity == "Violation" for f in self.findings)
+        verdict = "Does not conform" if violations else "Conforms (with warnings)"
+        lines.append(f"{verdict}: {violations} violation(s), {len(self.findings) - violations} other finding(s).")
+        return "\n".join(lines)
+
+
+def load_shapes() -> Graph:
+    return load_graph([path for path in sorted(VALIDATORS_DIR.glob("*.ttl"))])
+
+
+def validate_graph(data: Graph, ontology: Graph | None = None, shapes: Graph | None = None) -> list[Finding]:
+    """SHACL + QC findings for a data graph (the ontology supplies class hierarchy and code lists)."""
+    ontology = ontology if ontology is not None else load_ontology()
+    shapes = shapes if shapes is not None else load_shapes()
+    merged = Graph()
+    bind_prefixes(merged)
+    merged += ontology
+    merged += data
+    _, report, _ = shacl_validate(
+        merged,
+        shacl_graph=shapes,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+    )
+    findings = [_finding(report, result, merged) for result in report.subjects(RDF.type, SH.ValidationResult)]
+    findings += qc_findings(merged)
+    return sorted(findings, key=lambda f: (f.severity != "Violation", f.focus_node, f.path, f.constraint))
+
+
+def qc_findings(graph: Graph) -> list[Finding]:
+    """Run every `queries/qc/*.rq`; each row it returns is a violation (zero rows = pass)."""
+    engine = RdflibEngine(graph)
+    findings = []
+    for path in sorted((QUERIES_DIR / "qc").glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        title = query_header(text).splitlines()[0].lstrip("# ").strip() if query_header(text) else path.stem
+        for row in engine.select(text).rows:
+            findings.append(
+                Finding(
+                    focus_node=_short(graph, row.get("entity")),
+                    path=_short(graph, row.get("property")),
+                    constraint=f"qc:{path.stem}",
+                    severity="Violation",
+                    message=str(row.get("message") or title),
+                    value=_short(graph, row.get("value")),
+                )
+            )
+    return findings
+
+
+def validate_paths(data_paths: Sequence[Path] | None = None) -> ValidationReport:
+    """Validate the project's data (or the given files/folders instead), with ontology and shapes."""
+    from evidencekb.graph import turtle_files
+    from evidencekb.paths import DATA_DIR
+
+    files = turtle_files(list(data_paths) if data_paths else [DATA_DIR])
+    data = load_data(data_paths)
+    return ValidationReport(validate_graph(data), [str(f) for f in files])
+
+
+def _finding(report: Graph, result: Node, graph: Graph) -> Finding:
+    def one(predicate: URIRef) -> Node | None:
+        return report.value(result, predicate)
+
+    severity = SEVERITIES.get(one(SH.resultSeverity), "Violation")
+    return Finding(
+        focus_node=_short(graph, one(SH.focusNode)),
+        path=_short(graph, one(SH.resultPath)),
+        constraint=_short(graph, one(SH.sourceConstraintComponent)),
+        severity=severity,
+        message=str(one(SH.resultMessage) or ""),
+        value=_short(graph, one(SH.value)),
+        shape=_short(graph, one(SH.sourceShape)),
+    )
+
+
+def _short(graph: Graph, node: Node | None) -> str:
+    if node is None:
+        return ""
+    if isinstance(node, URIRef):
+        try:
+            return graph.namespace_manager.normalizeUri(node)
+        except Exception:
+            return str(node)
+    return str(node)

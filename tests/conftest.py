@@ -1,0 +1,14 @@
+"""Shared fixtures: the knowledge base is parsed once per test session."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph
+
+from evidencekb.engines import knowledge_base
+
+
+@pytest.fixture(scope="session")
+def kb() -> Graph:
+    """The project's ontology + data (read-only: copy before mutating)."""
+    return knowledge_base()
