@@ -1,0 +1,179 @@
+"""Source consistency audit: SPARQL checks in queries/audit/ that cross-check the addendum.
+
+Each `queries/audit/<check>.rq` returns rows with at least ?finding (the node a finding is about)
+and ?location (the section or table involved); optional ?entity, ?printed, ?expected, ?stated,
+?counted, ?value, ?message add detail. Rows of one check and one ?finding are one finding.
+Findings are information; `--strict` fails on findings not accepted in data/audit-accepted.ttl.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDFS
+from rdflib.term import Node
+
+from evidencekb.namespaces import EKB
+from evidencekb.paths import QUERIES_DIR
+from evidencekb.sparql import Engine, QueryResult, local_engine, query_header
+
+AUDIT_DIR = QUERIES_DIR / "audit"
+DETAIL_VARIABLES = ("printed", "expected", "stated", "counted", "value", "number", "column", "kind")
+
+
+@dataclass
+class AuditFinding:
+    check: str
+    title: str
+    finding: str
+    message: str
+    severity: str = "info"
+    locations: list[str] = field(default_factory=list)
+    location_labels: list[str] = field(default_factory=list)
+    entities: list[str] = field(default_factory=list)
+    details: dict[str, str] = field(default_factory=dict)
+    accepted: bool = False
+    reason: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.check, self.finding)
+
+
+@dataclass(frozen=True)
+class AuditCheck:
+    name: str
+    path: Path
+
+    @property
+    def text(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+    @property
+    def title(self) -> str:
+        header = query_header(self.text).splitlines()
+        return header[0].lstrip("# ").strip() if header else self.name
+
+    @property
+    def finding_text(self) -> str:
+        """The header's '**Finding:**' paragraph (it may wrap over several comment lines)."""
+        header = query_header(self.text)
+        if "**Finding:**" not in header:
+            return self.title
+        paragraph = header.split("**Finding:**", 1)[1].split("\n**", 1)[0]
+        return " ".join(paragraph.split())
+
+
+def audit_checks(directory: Path = AUDIT_DIR) -> list[AuditCheck]:
+    return [AuditCheck(p.stem, p) for p in sorted(directory.glob("*.rq"))]
+
+
+def run_check(check: AuditCheck, engine: Engine, graph: Graph) -> list[AuditFinding]:
+    """Run one check and group its rows into findings."""
+    result: QueryResult = engine.select(check.text)
+    grouped: dict[str, AuditFinding] = {}
+    for row in result.rows:
+        node = row.get("finding")
+        if node is None:
+            continue
+        key = str(node)
+        finding = grouped.get(key)
+        if finding is None:
+            message = str(row["message"]) if row.get("message") is not None else check.finding_text
+            finding = grouped[key] = AuditFinding(check.name, check.title, key, message)
+        _add_unique(finding.locations, row.get("location"))
+        _add_unique(finding.entities, row.get("entity"))
+        for name in DETAIL_VARIABLES:
+            value = row.get(name)
+            if value is not None:
+                finding.details.setdefault(name, str(value))
+    for finding in grouped.values():
+        finding.location_labels = [_label(graph, URIRef(iri)) for iri in finding.locations]
+    return list(grouped.values())
+
+
+def accepted_findings(graph: Graph) -> dict[tuple[str, str], str]:
+    """(check, finding node) → reason, from the ekb:AcceptedFinding nodes in data/."""
+    accepted = {}
+    for node in graph.subjects(predicate=EKB.auditCheck):
+        check = graph.value(node, EKB.auditCheck)
+        target = graph.value(node, EKB.acceptedFinding)
+        reason = graph.value(node, EKB.comment) or graph.value(node, RDFS.comment) or ""
+        if check is not None and target is not None:
+            accepted[(str(check), str(target))] = str(reason)
+    return accepted
+
+
+def collect_findings(graph: Graph | None = None, engine: Engine | None = None) -> list[AuditFinding]:
+    """Every finding of every check, marked accepted where data/audit-accepted.ttl says so."""
+    if graph is None:
+        from evidencekb.engines import knowledge_base
+
+        graph = knowledge_base()
+    engine = engine or local_engine(graph)
+    accepted = accepted_findings(graph)
+    findings = []
+    for check in audit_checks():
+        for finding in run_check(check, engine, graph):
+            if finding.key in accepted:
+                finding.accepted, finding.reason = True, accepted[finding.key]
+            findings.append(finding)
+    return findings
+
+
+def format_findings(findings: list[AuditFinding], format_name: str = "text") -> str:
+    if format_name == "json":
+        return json.dumps(
+            {
+                "findings": [asdict(f) for f in findings],
+                "total": len(findings),
+                "new": sum(not f.accepted for f in findings),
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    lines: list[str] = []
+    current = None
+    for finding in findings:
+        if finding.check != current:
+            current = finding.check
+            count = sum(f.check == current for f in findings)
+            lines.append(f"\n== {finding.title} ({current}: {count}) ==")
+        where = ", ".join(finding.location_labels) or "—"
+        status = "accepted" if finding.accepted else "NEW"
+        lines.append(f"- [{status}] {where}: {finding.message}")
+        if finding.details:
+            lines.append("    " + "; ".join(f"{k}: {v}" for k, v in finding.details.items()))
+        lines.append(f"    about: {', '.join(_curie(e) for e in finding.entities) or _curie(finding.finding)}")
+    new = sum(not f.accepted for f in findings)
+    lines.append(f"\n{len(findings)} finding(s), {new} not in the accepted list (data/audit-accepted.ttl).")
+    return "\n".join(lines).lstrip("\n")
+
+
+def run_audit(format_name: str = "text", strict: bool = False) -> tuple[str, int]:
+    """The `evidencekb audit` command: the report text and the exit code."""
+    findings = collect_findings()
+    exit_code = 1 if strict and any(not f.accepted for f in findings) else 0
+    return format_findings(findings, format_name), exit_code
+
+
+def _add_unique(values: list[str], node: Node | None) -> None:
+    if node is not None and str(node) not in values:
+        values.append(str(node))
+
+
+def _label(graph: Graph, node: URIRef) -> str:
+    labels: Iterable[Node] = graph.objects(node, RDFS.label)
+    by_lang = {getattr(label, "language", None): str(label) for label in labels}
+    return by_lang.get("da") or by_lang.get("en") or _curie(str(node))
+
+
+def _curie(iri: str) -> str:
+    for prefix, namespace in (("kb:", "https://w3id.org/evidencekb/id/"), ("ekb:", str(EKB))):
+        if iri.startswith(namespace):
+            return prefix + iri[len(namespace) :]
+    return iri
