@@ -1,0 +1,107 @@
+// In-browser SPARQL over the published graph with Oxigraph (WebAssembly), served from this site.
+// No CDN, no server: the module, the .wasm and the Turtle file are static files next to the page.
+import init, * as oxigraph from "./vendor/oxigraph/web.js";
+
+const root = document.getElementById("ekb-query");
+const textarea = document.getElementById("ekb-sparql");
+const runButton = document.getElementById("ekb-run");
+const statusLine = document.getElementById("ekb-status");
+const results = document.getElementById("ekb-results");
+const description = document.getElementById("ekb-example-description");
+const examples = JSON.parse(document.getElementById("ekb-examples").textContent).examples;
+
+function setStatus(text, isError = false) {
+  statusLine.textContent = text;
+  statusLine.classList.toggle("ekb-error", isError);
+}
+
+function showExample(index) {
+  const example = examples[index];
+  if (!example) return;
+  textarea.value = example.query;
+  description.textContent = example.description;
+}
+
+function cellFor(term) {
+  // A SPARQL JSON results term: {type: "uri"|"literal"|"bnode", value, "xml:lang"?}.
+  const td = document.createElement("td");
+  if (!term) return td;
+  if (term.type === "uri") {
+    const code = document.createElement("code");
+    code.textContent = term.value;
+    td.appendChild(code);
+  } else {
+    td.textContent = term["xml:lang"] ? `${term.value} @${term["xml:lang"]}` : term.value;
+  }
+  return td;
+}
+
+function renderTable(variables, rows) {
+  results.replaceChildren();
+  const table = document.createElement("table");
+  table.className = "ekb-results";
+  const head = table.createTHead().insertRow();
+  for (const name of variables) {
+    const th = document.createElement("th");
+    th.textContent = name;
+    head.appendChild(th);
+  }
+  const body = table.createTBody();
+  for (const row of rows) {
+    const tr = body.insertRow();
+    tr.className = "ekb-result-row";
+    for (const name of variables) tr.appendChild(cellFor(row[name]));
+  }
+  results.appendChild(table);
+}
+
+function run(store) {
+  const query = textarea.value;
+  const started = performance.now();
+  try {
+    let text;
+    try {
+      text = store.query(query, { results_format: "json" });
+    } catch (formatError) {
+      // CONSTRUCT and DESCRIBE return triples, which have no JSON results form: show N-Triples.
+      const triples = store.query(query, { results_format: "ntriples" });
+      const pre = document.createElement("pre");
+      pre.textContent = triples;
+      results.replaceChildren(pre);
+      setStatus(`Tripler · triples (${Math.round(performance.now() - started)} ms)`);
+      return;
+    }
+    const data = JSON.parse(text);
+    const ms = Math.round(performance.now() - started);
+    if (typeof data.boolean === "boolean") {
+      results.textContent = String(data.boolean);
+      setStatus(`ASK: ${data.boolean} (${ms} ms)`);
+      return;
+    }
+    const rows = data.results.bindings;
+    renderTable(data.head.vars, rows);
+    setStatus(`${rows.length} rækker · rows (${ms} ms)`);
+  } catch (error) {
+    results.replaceChildren();
+    setStatus(`Fejl i forespørgslen · query error: ${error}`, true);
+  }
+}
+
+async function main() {
+  for (const button of document.querySelectorAll("button.ekb-example")) {
+    button.addEventListener("click", () => showExample(Number(button.dataset.example)));
+  }
+  if (examples.length) description.textContent = examples[0].description;
+  await init();
+  const response = await fetch(root.dataset.graph);
+  if (!response.ok) throw new Error(`cannot load the graph (${response.status})`);
+  const store = new oxigraph.Store();
+  store.load(await response.text(), { format: "text/turtle" });
+  const count = store.size;
+  runButton.disabled = false;
+  runButton.addEventListener("click", () => run(store));
+  setStatus(`Grafen er indlæst · graph loaded (${count} tripler · triples)`);
+  root.dataset.ready = "true";
+}
+
+main().catch((error) => setStatus(`Kunne ikke indlæse grafen · could not load the graph: ${error}`, true));

@@ -1,0 +1,232 @@
+"""`evidencekb site build|serve`: generate the pages from the graph, then build them with MkDocs-Material.
+
+Steps (progress on stderr): query the graph and write Markdown into a temporary docs folder
+(`site_pages`), copy the browser assets (Oxigraph WebAssembly and Mermaid from site/node_modules, our JS
+and CSS from site/assets), write the downloads (graph as Turtle and JSON-LD, tables as CSV), run
+`mkdocs build` in strict mode, and only then swap the new site into place. A failure at any step
+leaves the previous site untouched.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import inspect
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph
+
+from evidencekb.errors import EvidenceKBError, InputError
+from evidencekb.paths import BUILD_DIR, SITE_DIR
+from evidencekb.site_model import SiteModel
+from evidencekb.site_pages import Pages
+from evidencekb.site_tables import TableSource
+from evidencekb.sparql import local_engine
+
+CONFIG_FILE = SITE_DIR / "mkdocs.yml"
+NODE_MODULES = SITE_DIR / "node_modules"
+# (source under site/node_modules, destination under the docs folder)
+VENDORED = [
+    ("oxigraph/web.js", "assets/vendor/oxigraph/web.js"),
+    ("oxigraph/web_bg.wasm", "assets/vendor/oxigraph/web_bg.wasm"),
+    ("oxigraph/package.json", "assets/vendor/oxigraph/package.json"),
+    ("mermaid/dist/mermaid.min.js", "assets/vendor/mermaid/mermaid.min.js"),
+]
+
+
+def _progress(message: str) -> None:
+    print(f"site: {message}", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def _step(message: str) -> Iterator[None]:
+    started = time.perf_counter()
+    _progress(f"{message} …")
+    yield
+    _progress(f"{message}: done in {time.perf_counter() - started:.1f} s")
+
+
+def _audit_source(graph: Graph, engine: Any) -> Callable[[], list[Any]] | None:
+    """`collect_findings` of evidencekb.audit on the site's graph, or None while it does not exist."""
+    try:
+        from evidencekb.audit import collect_findings  # noqa: PLC0415 – optional until issue 7 lands
+    except ImportError:
+        return None
+    parameters = inspect.signature(collect_findings).parameters
+    if "graph" in parameters and "engine" in parameters:
+        return functools.partial(collect_findings, graph=graph, engine=engine)
+    return collect_findings
+
+
+def generate_docs(docs: Path, graph: Graph, lang: str = "da") -> dict[str, str]:
+    """Write every generated page, asset and download into `docs`; return {path: Markdown}."""
+    engine = local_engine(graph, "oxigraph")
+    model = SiteModel(engine, graph, lang)
+    titles = {str(model.value(iri, _notation())): model.title(iri) for iri in model.table_pages}
+    tables = TableSource(lambda table_id: titles.get(table_id), lang, engine)
+    if not tables.available:
+        _progress(f"warning: {tables.error}; table pages say so")
+    audit = _audit_source(graph, engine)
+    if audit is None:
+        _progress("warning: evidencekb.audit.collect_findings is not available; the Audit page says so")
+    intro_file = SITE_DIR / "docs" / "intro.md"
+    intro = intro_file.read_text(encoding="utf-8") if intro_file.is_file() else ""
+    with _step("generating pages from the graph"):
+        pages = Pages(model, tables, audit).build(intro)
+        for path, text in pages.items():
+            target = docs / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        _progress(f"{len(pages)} pages ({len(model.of_kind('study'))} studies, "
+                  f"{len(model.of_kind('report'))} secondary publications)")
+    with _step("copying browser assets and writing downloads"):
+        _copy_assets(docs)
+        _write_downloads(docs / "downloads", graph, tables)
+    return pages
+
+
+def _notation() -> Any:
+    from evidencekb.namespaces import EKB
+
+    return EKB.notation
+
+
+def _copy_assets(docs: Path) -> None:
+    shutil.copytree(SITE_DIR / "assets", docs / "assets", dirs_exist_ok=True)
+    for source, destination in VENDORED:
+        path = NODE_MODULES / source
+        if not path.is_file():
+            raise InputError(
+                f"{path}: missing browser asset (run 'make install' or 'npm ci --prefix site' to install "
+                "the npm packages listed in site/package.json)"
+            )
+        target = docs / destination
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+
+
+def _write_downloads(folder: Path, graph: Graph, tables: TableSource) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "evidencekb.ttl").write_text(graph.serialize(format="turtle"), encoding="utf-8")
+    (folder / "evidencekb.jsonld").write_text(graph.serialize(format="json-ld", indent=1), encoding="utf-8")
+    for table_id in tables.ids():
+        if tables.ok(table_id):
+            try:
+                text = tables.csv(table_id)
+            except Exception as error:  # the table page reports it too
+                _progress(f"warning: CSV of table {table_id} could not be generated: {error}")
+                continue
+            (folder / f"table-{table_id}.csv").write_text(text, encoding="utf-8")
+
+
+class _Collect(logging.Handler):
+    """Collects MkDocs warnings so a strict-mode failure can name them."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def run_mkdocs(docs: Path, site_dir: Path) -> None:
+    """`mkdocs build --strict` of `docs` into `site_dir` with site/mkdocs.yml."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    collector = _Collect()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(collector)
+    try:
+        config = load_config(config_file=str(CONFIG_FILE), docs_dir=str(docs), site_dir=str(site_dir), strict=True)
+        build(config)
+    except (MkDocsException, SystemExit) as error:
+        detail = "; ".join(collector.messages[:3]) or str(error)
+        raise EvidenceKBError(f"mkdocs build failed: {detail}") from None
+    finally:
+        logger.removeHandler(collector)
+
+
+def build_site(out: Path | None = None, *, graph: Graph | None = None) -> Path:
+    """Build the site into `out` (default build/site) atomically; return the folder.
+
+    `graph` replaces the project's knowledge base (tests use small fixture graphs).
+    """
+    out = Path(out) if out is not None else BUILD_DIR / "site"
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    if graph is None:
+        from evidencekb.engines import knowledge_base
+
+        with _step("loading the knowledge base"):
+            graph = knowledge_base()
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}-build-", dir=out.parent))
+    try:
+        docs, built = work / "docs", work / "site"
+        generate_docs(docs, graph)
+        with _step("running mkdocs build (strict)"):
+            run_mkdocs(docs, built)
+        _swap(built, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    _progress(f"built {out} in {time.perf_counter() - started:.1f} s")
+    return out
+
+
+def _swap(new: Path, out: Path) -> None:
+    """Replace `out` by `new` with two renames; the old site is removed only after the swap."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}-old-{os.getpid()}-{time.time_ns()}")
+        os.replace(out, old)
+    try:
+        os.replace(new, out)
+    except OSError:
+        if old is not None:
+            os.replace(old, out)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".wasm": "application/wasm",
+                      ".jsonld": "application/ld+json", ".ttl": "text/turtle", ".mjs": "text/javascript"}
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 – signature of the base class
+        pass
+
+
+def make_server(directory: Path, port: int = 8000, host: str = "127.0.0.1") -> http.server.ThreadingHTTPServer:
+    """A static file server for the built site (serves .wasm as application/wasm)."""
+    handler = functools.partial(_Handler, directory=str(directory))
+    return http.server.ThreadingHTTPServer((host, port), handler)
+
+
+def serve_site(port: int = 8000) -> int:
+    """Build the site into build/site, then serve it on http://127.0.0.1:PORT until Ctrl-C."""
+    folder = build_site()
+    try:
+        server = make_server(folder, port)
+    except OSError as error:
+        raise InputError(f"--port {port}: cannot listen on 127.0.0.1 ({error.strerror}); choose another port") from None
+    print(f"Serving {folder} on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)", file=sys.stderr)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0

@@ -1,0 +1,66 @@
+"""The in-browser SPARQL page: example competency questions and the query form (Oxigraph WebAssembly)."""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+
+from evidencekb.paths import QUERIES_DIR
+from evidencekb.site_jsonld import dumps
+from evidencekb.sparql import query_header
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    title: str
+    description: str
+    query: str
+
+
+def examples() -> list[Example]:
+    """queries/site/example-*.rq, then the named competency questions of queries/questions/ if present.
+
+    A question in queries/questions/ with the same name as a site example replaces it.
+    """
+    files = sorted((QUERIES_DIR / "site").glob("example-*.rq"))
+    files += sorted((QUERIES_DIR / "questions").glob("*.rq")) if (QUERIES_DIR / "questions").is_dir() else []
+    found: dict[str, Example] = {}
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        header = query_header(text).splitlines()
+        title = header[0].lstrip("# ").strip() if header else path.stem
+        description = " ".join(line for line in header[1:] if line).strip()
+        name = path.stem.removeprefix("example-")
+        found.pop(name, None)  # a named competency question replaces the site's example of the same name
+        found[name] = Example(name, title, description, text)
+    return list(found.values())
+
+
+def query_widget(graph_url: str, script_url: str, items: list[Example]) -> str:
+    """The HTML of the query form. Example texts travel as JSON (escaped for a <script> element)."""
+    buttons = "".join(
+        f'<li><button type="button" class="ekb-example" data-example="{i}" '
+        f'data-name="{html.escape(e.name, quote=True)}">'
+        f"{html.escape(e.title)}</button></li>"
+        for i, e in enumerate(items)
+    )
+    payload = dumps({"examples": [e.__dict__ for e in items]})
+    first = html.escape(items[0].query) if items else ""
+    return (
+        f'<div class="ekb-query" id="ekb-query" data-graph="{html.escape(graph_url, quote=True)}">\n'
+        f'<p><strong>Eksempler · example questions</strong></p>\n<ul class="ekb-examples">{buttons}</ul>\n'
+        '<p id="ekb-example-description" class="ekb-description"></p>\n'
+        f'<textarea id="ekb-sparql" rows="16" spellcheck="false" aria-label="SPARQL">{first}</textarea>\n'
+        '<p><button type="button" id="ekb-run" class="md-button md-button--primary" disabled>Kør · Run</button> '
+        '<span id="ekb-status" role="status">Indlæser grafen … loading the graph …</span></p>\n'
+        '<div id="ekb-results"></div>\n'
+        "</div>\n"
+        f'<script type="application/json" id="ekb-examples">{payload}</script>\n'
+        f'<script type="module" src="{html.escape(script_url, quote=True)}"></script>\n'
+    )
+
+
+def examples_json(items: list[Example]) -> str:
+    return json.dumps([e.__dict__ for e in items], ensure_ascii=False, indent=2)

@@ -1,0 +1,311 @@
+"""The site generated from the graph: builds strictly, links resolve, one page per study and report,
+data text escaped, decision diagram follows the criteria, and a failed build keeps the old site."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph, Literal, URIRef
+
+import evidencekb.site as site_module
+from evidencekb.errors import EvidenceKBError
+from evidencekb.graph import load_ontology
+from evidencekb.namespaces import EKB, KB
+from evidencekb.site import build_site, generate_docs
+from evidencekb.site_model import SiteModel
+from evidencekb.site_query import examples
+from evidencekb.site_text import md, slug
+from evidencekb.sparql import local_engine
+
+PRIMARY_STUDIES = 10
+SECONDARY_PUBLICATIONS = 8
+TABLES = ("3-1", "3-2", "8-1", "8-2", "8-3", "8-4", "8-5", "8-6", "8-7")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_site(tmp_path_factory.mktemp("site") / "site")
+
+
+class _Links(HTMLParser):
+    """href/src/data-graph attributes and element ids of one HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name in ("href", "src", "data-graph"):
+                self.links.append(value)
+            elif name == "id":
+                self.ids.add(value)
+
+
+def _parse(path: Path) -> _Links:
+    parser = _Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def _target(root: Path, page: Path, href: str) -> tuple[Path, str]:
+    """The file a link points at; root-absolute paths (404.html uses them) resolve from the site root."""
+    parts = urlsplit(href)
+    path = unquote(parts.path)
+    if path.startswith("/"):
+        target = (root / path.lstrip("/")).resolve()
+    else:
+        target = (page.parent / path).resolve() if path else page
+    if target.is_dir():
+        target = target / "index.html"
+    return target, unquote(parts.fragment)
+
+
+def test_every_internal_link_resolves(built: Path) -> None:
+    pages = sorted(built.rglob("*.html"))
+    assert len(pages) > 50
+    ids: dict[Path, set[str]] = {}
+    broken: list[str] = []
+    for page in pages:
+        for href in _parse(page).links:
+            if re.match(r"^[a-z][a-z0-9+.-]*:", href, re.IGNORECASE) or href.startswith("//"):
+                continue  # external (https:, mailto:, data:) – not ours to check
+            target, fragment = _target(built, page, href)
+            if not target.is_file():
+                broken.append(f"{page.relative_to(built)} → {href}")
+                continue
+            if fragment and target.suffix == ".html":
+                if target not in ids:
+                    ids[target] = _parse(target).ids
+                if fragment not in ids[target]:
+                    broken.append(f"{page.relative_to(built)} → {href} (no id {fragment!r})")
+    assert broken == [], "broken internal links:\n" + "\n".join(broken[:40])
+
+
+def test_one_page_per_primary_study_and_secondary_publication(built: Path, kb: Graph) -> None:
+    model = SiteModel(local_engine(kb), kb)
+    studies, reports = model.of_kind("study"), model.of_kind("report")
+    assert len(studies) == PRIMARY_STUDIES, [p.iri for p in studies]
+    assert len(reports) == SECONDARY_PUBLICATIONS, [p.iri for p in reports]
+    missing = [p.iri for p in studies + reports if not (built / p.path[:-3] / "index.html").is_file()]
+    assert missing == []
+    study_index = (built / "studies" / "index.html").read_text(encoding="utf-8")
+    report_index = (built / "reports" / "index.html").read_text(encoding="utf-8")
+    for page in studies:
+        assert f'href="{slug(page.iri)}/"' in study_index, f"{page.iri} not listed on studies/index"
+    for page in reports:
+        assert f'href="{slug(page.iri)}/"' in report_index, f"{page.iri} not listed on reports/index"
+
+
+def test_entity_pages_stay_out_of_the_navigation(built: Path) -> None:
+    home = (built / "index.html").read_text(encoding="utf-8")
+    nav = home[home.index('class="md-nav md-nav--primary"'):]
+    assert "studies/dima-2025/" not in nav
+    assert "studies/" in nav
+
+
+def _jsonld(page: Path) -> dict:
+    text = page.read_text(encoding="utf-8")
+    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', text, re.DOTALL)
+    assert match, f"{page} has no JSON-LD"
+    return json.loads(match.group(1))
+
+
+def test_pages_embed_schema_org_json_ld(built: Path) -> None:
+    assert _jsonld(built / "index.html")["@type"] == "MedicalGuideline"
+    recommendations = _jsonld(built / "index.html")["hasPart"]
+    assert recommendations and all(r["@type"] == "MedicalGuidelineRecommendation" for r in recommendations)
+    study = _jsonld(built / "studies" / "dima-2025" / "index.html")
+    assert "MedicalObservationalStudy" in study["@type"] and study["@id"] == str(KB["dima-2025"])
+    assert _jsonld(built / "reports" / "shahid-2024" / "index.html")["@type"] == "ScholarlyArticle"
+
+
+def test_study_page_shows_results_with_ci_and_verified_doi_only(built: Path, kb: Graph) -> None:
+    model = SiteModel(local_engine(kb), kb)
+    for page in model.of_kind("study"):
+        html = (built / page.path[:-3] / "index.html").read_text(encoding="utf-8")
+        doi = model.value(page.iri, EKB.doi)
+        verified = model.value(page.iri, EKB.bibliographicStatus) == EKB["bib-verified"]
+        link = f'href="https://doi.org/{doi}"'
+        assert (link in html) == bool(doi is not None and verified), page.iri
+        results = model.values(page.iri, EKB.hasResult)
+        assert html.count('<tr>') >= len(results), f"{page.iri}: fewer table rows than results"
+        for result in results:
+            low = model.value(result, EKB.ciLower)
+            if low is not None:
+                assert "CI " in html, f"{page.iri}: confidence interval of {result} not shown"
+
+
+def test_tables_are_rendered_and_downloadable(built: Path) -> None:
+    try:
+        from evidencekb.tables import render_table, table_data  # noqa: F401
+    except ImportError as error:
+        pytest.fail(f"evidencekb.tables is missing ({error}): the table pages cannot show the tables")
+    for table_id in TABLES:
+        assert (built / "tables" / table_id / "index.html").is_file(), table_id
+        csv = built / "downloads" / f"table-{table_id}.csv"
+        assert csv.is_file() and csv.stat().st_size > 0, f"no CSV for table {table_id}"
+        html = (built / "tables" / table_id / "index.html").read_text(encoding="utf-8")
+        assert "<table>" in html and "Tabellen kunne ikke genereres" not in html, table_id
+    assert (built / "tables" / "3-1" / "index.html").read_text(encoding="utf-8").count('class="ekb-mark"') >= 3
+
+
+def test_downloads_hold_the_graph(built: Path, kb: Graph) -> None:
+    turtle = Graph().parse(built / "downloads" / "evidencekb.ttl", format="turtle")
+    assert len(turtle) == len(kb)
+    store = ox.Store()
+    store.load(path=str(built / "downloads" / "evidencekb.jsonld"), format=ox.RdfFormat.JSON_LD)
+    assert len(store) == len(kb)
+
+
+def test_query_page_is_self_contained(built: Path) -> None:
+    for asset in ("assets/vendor/oxigraph/web.js", "assets/vendor/oxigraph/web_bg.wasm",
+                  "assets/vendor/mermaid/mermaid.min.js", "assets/ekb-query.js"):
+        assert (built / asset).is_file(), asset
+    html = (built / "query" / "index.html").read_text(encoding="utf-8")
+    assert "unpkg.com" not in html and "cdn." not in html
+    home = (built / "index.html").read_text(encoding="utf-8")
+    assert "assets/vendor/mermaid/mermaid.min.js" in home
+
+
+def test_example_queries_run_on_the_published_graph(built: Path) -> None:
+    store = ox.Store()
+    store.load(path=str(built / "downloads" / "evidencekb.ttl"), format=ox.RdfFormat.TURTLE)
+    found = examples()
+    assert len(found) >= 3
+    counts = {e.name: len(list(store.query(e.query))) for e in found}
+    assert counts["primary-studies"] == PRIMARY_STUDIES, counts
+    assert "high-quality-routine-bispecific" in counts
+
+
+def test_home_diagram_is_generated_from_the_criteria(tmp_path: Path, kb: Graph) -> None:
+    pages = generate_docs(tmp_path / "a", kb)
+    assert "```mermaid\nflowchart" in pages["index.md"]
+    assert "IgG #60; 4 g/L" in pages["index.md"]
+    changed = Graph()
+    changed += kb
+    changed.set((KB["council-igg-below-4"], EKB.threshold, Literal(5)))
+    pages = generate_docs(tmp_path / "b", changed)
+    diagram = pages["index.md"].split("```mermaid", 1)[1].split("```", 1)[0]
+    assert "IgG #60; 5 g/L" in diagram and "IgG #60; 4 g/L" not in diagram
+
+
+ESCAPE_FIXTURE = """
+@prefix ekb: <https://w3id.org/evidencekb/ontology#> .
+@prefix kb: <https://w3id.org/evidencekb/id/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix unit: <http://qudt.org/vocab/unit/> .
+kb:evil-2025 a ekb:PrimaryStudy ;
+    rdfs:label "<script>alert('x')</script> *bold* [link](https://evil.example) `code`"@da ;
+    ekb:limitation "# not a heading | not a cell | <img src=x onerror=alert(1)>"@da ;
+    ekb:therapyClass ekb:therapy-car-t ;
+    ekb:hasResult kb:evil-2025-r01 .
+kb:evil-2025-r01 a ekb:EffectEstimate ; ekb:measure ekb:measure-percentage ;
+    ekb:outcome "_under_ & <b>bold</b>"@da ; ekb:value 12.5 ; ekb:unit unit:PERCENT .
+kb:evil-report a ekb:ConsensusReport ;
+    rdfs:label "Report <script>x</script>"@da ;
+    ekb:purpose "**not strong** <iframe src=x>"@da .
+"""
+
+
+def test_text_from_the_data_renders_literally(tmp_path: Path) -> None:
+    graph = load_ontology()
+    graph.parse(data=ESCAPE_FIXTURE, format="turtle")
+    out = build_site(tmp_path / "site", graph=graph)
+    study = (out / "studies" / "evil-2025" / "index.html").read_text(encoding="utf-8")
+    report = (out / "reports" / "evil-report" / "index.html").read_text(encoding="utf-8")
+    for html in (study, report):
+        assert "<script>alert" not in html and "<script>x" not in html
+        assert "<iframe" not in html and "<img src=x" not in html and "<b>bold" not in html
+    assert "&lt;script&gt;alert" in study
+    assert "*bold*" in study and "<strong>bold" not in study
+    assert 'href="https://evil.example"' not in study
+    assert "# not a heading | not a cell" in study
+    assert "_under_ &amp; &lt;b&gt;bold&lt;/b&gt;" in study
+    assert "**not strong**" in report
+    title = re.search(r"<title>(.*?)</title>", study, re.DOTALL)
+    assert title and "<script" not in title.group(1)
+
+
+def test_markdown_escaping_covers_every_punctuation_mark() -> None:
+    assert md("a*b_c") == "a\\*b\\_c"
+    assert md("line one\n  line two") == "line one<br>line two"
+    assert md("<x>") == "\\<x\\>"
+
+
+def test_a_failed_build_keeps_the_previous_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               kb: Graph) -> None:
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "index.html").write_text("previous site", encoding="utf-8")
+
+    def fail(docs: Path, site_dir: Path) -> None:
+        raise EvidenceKBError("mkdocs build failed: forced by the test")
+
+    monkeypatch.setattr(site_module, "run_mkdocs", fail)
+    with pytest.raises(EvidenceKBError, match="forced by the test"):
+        build_site(out, graph=kb)
+    assert (out / "index.html").read_text(encoding="utf-8") == "previous site"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"], "temporary build folders left behind"
+
+    def succeed(docs: Path, site_dir: Path) -> None:
+        site_dir.mkdir()
+        (site_dir / "index.html").write_text("new site", encoding="utf-8")
+
+    monkeypatch.setattr(site_module, "run_mkdocs", succeed)
+    build_site(out, graph=kb)
+    assert (out / "index.html").read_text(encoding="utf-8") == "new site"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_broken_generated_link_fails_the_strict_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       kb: Graph) -> None:
+    original = site_module.Pages.build
+
+    def with_broken_link(self, intro: str) -> dict[str, str]:
+        pages = original(self, intro)
+        pages["broken.md"] = "# Broken\n\n[nowhere](nowhere.md)\n"
+        return pages
+
+    monkeypatch.setattr(site_module.Pages, "build", with_broken_link)
+    with pytest.raises(EvidenceKBError, match="nowhere.md"):
+        build_site(tmp_path / "site", graph=kb)
+    assert not (tmp_path / "site").exists()
+
+
+def test_audit_page_lists_findings_or_says_it_is_unavailable(built: Path) -> None:
+    html = (built / "audit" / "index.html").read_text(encoding="utf-8")
+    try:
+        from evidencekb.audit import collect_findings
+    except ImportError:
+        assert "audit not available" in html
+        return
+    findings = collect_findings()
+    assert f"{len(findings)} fund" in html if findings else "Ingen fund" in html
+
+
+def test_every_council_criterion_is_on_the_home_page(built: Path, kb: Graph) -> None:
+    model = SiteModel(local_engine(kb), kb)
+    home = (built / "index.html").read_text(encoding="utf-8")
+    criteria = model.select("criteria", issuer=KB.addendum).rows
+    assert criteria, "no council criteria (ekb:issuedBy kb:addendum) in the graph"
+    for row in criteria:
+        label = model.label(row["criterion"])
+        rendered = label.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        assert rendered in home, f"{row['criterion']} ({label}) missing from the home page"
+    assert '<pre class="mermaid">' in home
+
+
+def test_unknown_entities_fall_back_to_a_curie(kb: Graph) -> None:
+    model = SiteModel(local_engine(kb), kb)
+    assert model.label(URIRef("https://w3id.org/evidencekb/id/nothing-here")) == "kb:nothing-here"
