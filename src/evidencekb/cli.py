@@ -107,6 +107,14 @@ def build_parser() -> argparse.ArgumentParser:
         '  {"age": 62, "therapy": "car-t", "therapy_start": "2026-01-15", "assessment_date": "2026-03-01",\n'
         '   "igg": {"value": 3.2, "unit": "g/L", "during_ig_substitution": false},\n'
         '   "severe_or_recurrent_bacterial_infections": false, "immunoglobulin": {"status": "none"}}\n\n'
+        "fields: therapy = car-t | bispecific | a product name (cilta-cel, Carvykti, teclistamab …);\n"
+        "  igg.unit = g/L | mg/dL; immunoglobulin = {\"status\": \"none\"} or {\"status\": \"ongoing\",\n"
+        "  \"start_date\": …, \"started_before_therapy\": bool, \"start_basis\": \"igg-below-4\" | \"infections\"};\n"
+        "  assessment_date defaults to today.\n\n"
+        "batch CSV columns: age, therapy, therapy_start, assessment_date, igg_value, igg_unit,\n"
+        "  igg_during_ig_substitution, severe_or_recurrent_bacterial_infections, ig_status, ig_start_date,\n"
+        "  ig_started_before_therapy, ig_start_basis (empty = not given); or JSON Lines, one patient each.\n"
+        "  A bad row is reported with its line number and the others still run (exit 1 if any failed).\n\n"
         "examples:\n  evidencekb recommend patient.json --format json\n"
         "  evidencekb recommend --batch registry.csv --out decisions.jsonl",
     )

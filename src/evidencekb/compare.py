@@ -1,0 +1,187 @@
+"""`evidencekb compare`: what Medicinrådet and each secondary publication would say for one patient.
+
+Each source's verdict is `start` | `consider` | `do-not-start` | `out-of-scope`, from its structured
+start criteria (queries/compare/start-criteria.rq evaluates them all in one query, with the same
+patient facts `recommend` binds). A criterion counts only when every condition is met; one whose
+infection requirement or time window the patient facts cannot settle is listed as "cannot tell",
+never counted as met. A source is out of scope when it does not cover the patient's therapy class,
+has no start criterion for the patient's population (e.g. children), or — when the patient record
+gives the optional `disease` — does not cover that disease.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from evidencekb.errors import InputError
+from evidencekb.patient import load_json_file, parse_patient
+from evidencekb.recommend import Facts, recommender
+from evidencekb.sparql import query_text
+
+VERDICT_RANK = {"start": 2, "consider": 1}
+_OUT_OF_SCOPE_STATUS = ("population", "therapy")
+
+_TEXT = {
+    "en": {
+        "therapy": "does not cover {therapy} (covers {covered})",
+        "population": "has no start criterion for a {population}",
+        "disease": "covers {diseases}, not {disease}",
+        "cannot": "cannot tell: {items}",
+        "none": "no start criterion met",
+        "other": "also met (not a start verdict): {items}",
+        "heading": ("Source", "Ref", "Verdict", "Criterion"),
+        "note": "note",
+        "council": "Medicinrådet (this addendum)",
+    },
+    "da": {
+        "therapy": "dækker ikke {therapy} (dækker {covered})",
+        "population": "har intet opstartskriterium for {population}",
+        "disease": "dækker {diseases}, ikke {disease}",
+        "cannot": "kan ikke afgøres: {items}",
+        "none": "intet opstartskriterium opfyldt",
+        "other": "også opfyldt (ikke en opstartsanbefaling): {items}",
+        "heading": ("Kilde", "Ref", "Udfald", "Kriterium"),
+        "note": "note",
+        "council": "Medicinrådet (dette tillæg)",
+    },
+}
+_REASON = {"infection-cannot-tell": "infection requirement", "window-cannot-tell": "time window"}
+
+
+def compare_data(data: Any, lang: str = "en", endpoint: str | None = None, graph: str | None = None) -> dict:
+    if lang not in _TEXT:
+        raise InputError(f"--lang: unknown language {lang!r} (accepted: da, en)")
+    rec = recommender(endpoint, graph)
+    facts = rec.facts(parse_patient(data))
+    bindings = facts.start_bindings(0)
+    bindings.pop("patient")
+    bindings.pop("igStatus")
+    rows = rec.engine.select(query_text("compare/start-criteria"), bindings).rows
+    pubs = _publications(rec)
+    by_pub: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_pub[str(row["publication"])].append(row)
+    sources = [_verdict(pub, by_pub.get(iri, []), facts, lang) for iri, pub in pubs.items()]
+    return {
+        "population": facts.population_code,
+        "phase": facts.phase,
+        "therapy_class": facts.therapy_code,
+        "igg_g_per_l": float(facts.patient.igg_g_per_l),
+        "severe_or_recurrent_bacterial_infections": facts.patient.infections,
+        "sources": sources,
+    }
+
+
+def _publications(rec: Any) -> dict[str, dict[str, Any]]:
+    pubs: dict[str, dict[str, Any]] = {}
+    for row in rec.engine.select(query_text("compare/publications")).rows:
+        iri = str(row["publication"])
+        pub = pubs.setdefault(iri, {"iri": iri, "label": None, "short": None, "reference": None,
+                                    "classes": set(), "diseases": {}})
+        if row.get("label") is not None:
+            pub["label"] = str(row["label"])
+        if row.get("shortName") is not None:
+            pub["short"] = str(row["shortName"])
+        if row.get("reference") is not None:
+            pub["reference"] = int(str(row["reference"]))
+        if row.get("therapyClass") is not None:
+            pub["classes"].add(str(row["therapyClass"]))
+        if row.get("disease") is not None:
+            names = pub["diseases"].setdefault(str(row["disease"]), set())
+            if row.get("diseaseName") is not None:
+                names.add(str(row["diseaseName"]))
+    council = [iri for iri in pubs if iri.endswith("/addendum")]
+    others = sorted((iri for iri in pubs if iri not in council), key=lambda i: (pubs[i]["reference"] or 999, i))
+    return {iri: pubs[iri] for iri in council + others}
+
+
+def _verdict(pub: dict[str, Any], rows: list[dict], facts: Facts, lang: str) -> dict[str, Any]:
+    t = _TEXT[lang]
+    is_council = pub["iri"].endswith("/addendum")
+    name = t["council"] if is_council else (pub["label"] or pub["short"] or pub["iri"])
+    out: dict[str, Any] = {
+        "publication": pub["iri"],
+        "source": name,
+        "reference": f"[{pub['reference']}]" if pub["reference"] else None,
+        "verdict": None,
+        "criterion": None,
+        "note": None,
+        "cannot_tell": [],
+    }
+    if pub["classes"] and facts.therapy_code not in pub["classes"]:
+        out["verdict"] = "out-of-scope"
+        out["note"] = t["therapy"].format(therapy=facts.therapy_code, covered=", ".join(sorted(pub["classes"])))
+        return out
+    if facts.patient.disease and pub["diseases"]:
+        wanted = facts.patient.disease.lower()
+        names = {n.lower() for group in pub["diseases"].values() for n in group}
+        if wanted not in names:
+            shown = sorted(min(group, key=len) for group in pub["diseases"].values() if group)
+            out["verdict"] = "out-of-scope"
+            out["note"] = t["disease"].format(diseases=", ".join(shown), disease=facts.patient.disease)
+            return out
+    relevant = [r for r in rows if str(r["status"]) not in _OUT_OF_SCOPE_STATUS]
+    if not relevant:
+        out["verdict"] = "out-of-scope"
+        out["note"] = t["population"].format(population=facts.population_code)
+        return out
+    met = [r for r in relevant if str(r["status"]) == "match"]
+    with_verdict = [r for r in met if r.get("verdict") is not None]
+    unknown = [r for r in relevant if str(r["status"]) in _REASON and r.get("verdict") is not None]
+    out["cannot_tell"] = [
+        {"rule": str(r["rule"]), "text": str(r.get("verbatim") or ""), "unsettled": _REASON[str(r["status"])]}
+        for r in unknown
+    ]
+    notes = []
+    if with_verdict:
+        best = max(with_verdict, key=lambda r: (VERDICT_RANK.get(str(r["verdict"]), 0), str(r["rule"])))
+        out["verdict"] = str(best["verdict"])
+        out["criterion"] = {"rule": str(best["rule"]), "text": str(best.get("verbatim") or "")}
+    else:
+        out["verdict"] = "do-not-start"
+        notes.append(t["none"])
+    others = [r for r in met if r.get("verdict") is None]
+    if others:
+        notes.append(t["other"].format(items="; ".join(str(r.get("verbatim") or r["rule"]) for r in others)))
+    if unknown:
+        notes.append(t["cannot"].format(items="; ".join(
+            f"{str(r.get('verbatim') or r['rule'])} ({_REASON[str(r['status'])]})" for r in unknown)))
+    out["note"] = " · ".join(notes) or None
+    return out
+
+
+def render_table(result: dict[str, Any], lang: str = "en") -> str:
+    """An aligned text table: source, reference, verdict, criterion (and a note line where there is one)."""
+    t = _TEXT[lang]
+    rows = [(s["source"], s["reference"] or "", s["verdict"], (s["criterion"] or {}).get("text", ""), s["note"])
+            for s in result["sources"]]
+    head = t["heading"]
+    widths = [max(len(head[i]), *(len(r[i]) for r in rows)) if rows else len(head[i]) for i in range(3)]
+    widths[0] = min(widths[0], 48)
+    lines = [
+        f"population {result['population']} · phase {result['phase']} · therapy {result['therapy_class']} · "
+        f"IgG {result['igg_g_per_l']:g} g/L · infections "
+        f"{str(result['severe_or_recurrent_bacterial_infections']).lower()}",
+        "",
+        "  ".join(h.ljust(w) for h, w in zip(head[:3], widths, strict=True)) + "  " + head[3],
+        "  ".join("-" * w for w in widths) + "  " + "-" * len(head[3]),
+    ]
+    for source, ref, verdict, criterion, note in rows:
+        cells = [source[: widths[0]], ref, verdict]
+        lines.append("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + "  " + criterion)
+        if note:
+            lines.append(" " * (sum(widths) + 6) + f"{t['note']}: {note}")
+    return "\n".join(lines)
+
+
+def compare_file(path: Path, format: str = "text", lang: str = "en", endpoint: str | None = None,
+                 graph: str | None = None) -> str:
+    result = compare_data(load_json_file(path), lang, endpoint, graph)
+    if format == "json":
+        return json.dumps(result, ensure_ascii=False, indent=2)
+    return render_table(result, lang)
+
+
