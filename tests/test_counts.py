@@ -56,7 +56,11 @@ def test_secondary_publications(kb: Graph) -> None:
         node = KB[slug]
         assert (node, RDF.type, cls) in kb, slug
         assert set(kb.objects(node, EKB.therapyClass)) == therapies, slug
-        ratings = [kb.value(r, SKOS.notation) for a in kb.objects(node, EKB.appraisal) for r in kb.objects(a, EKB.overallRating)]
+        ratings = [
+            kb.value(rating, SKOS.notation)
+            for appraisal in kb.objects(node, EKB.appraisal)
+            for rating in kb.objects(appraisal, EKB.overallRating)
+        ]
         assert [str(r) for r in ratings] == [rating], slug
 
 
