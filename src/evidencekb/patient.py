@@ -36,10 +36,19 @@ MAX_AGE = 130
 IG_STATUSES = ("none", "ongoing")
 START_BASES = ("igg-below-4", "infections")
 
+#: Fields a patient record may have. Anything else is rejected by name: a misspelt optional field
+#: (e.g. "assesment_date") would otherwise be silently replaced by its default.
+FIELDS = (
+    "age", "therapy", "therapy_start", "assessment_date", "igg", "severe_or_recurrent_bacterial_infections",
+    "immunoglobulin", "disease",
+)
+IGG_FIELDS = ("value", "unit", "during_ig_substitution")
+IG_FIELDS = ("status", "start_date", "started_before_therapy", "start_basis")
+
 CSV_COLUMNS = (
     "age", "therapy", "therapy_start", "assessment_date", "igg_value", "igg_unit",
     "igg_during_ig_substitution", "severe_or_recurrent_bacterial_infections", "ig_status",
-    "ig_start_date", "ig_started_before_therapy", "ig_start_basis",
+    "ig_start_date", "ig_started_before_therapy", "ig_start_basis", "disease",
 )
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -71,11 +80,13 @@ class Patient:
 def load_json_file(path: Path) -> Any:
     """Read a JSON file; malformed JSON names the file, line and column."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # a byte-order mark (Windows editors) is harmless
     except UnicodeDecodeError as error:
         raise InputError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     except OSError as error:
         raise InputError(f"{path}: cannot read ({error.strerror})") from None
+    if not text.strip():
+        raise InputError(f"{path}: empty file (expected one patient as a JSON object)")
     return parse_json_text(text, str(path))
 
 
@@ -95,6 +106,7 @@ def parse_patient(data: Any, today: date | None = None) -> Patient:
     """Validate one patient record (a dict from JSON) into a `Patient`."""
     if not isinstance(data, Mapping):
         raise InputError(f"patient: expected a JSON object with the fields age, therapy, …, got {_kind(data)}")
+    _known_fields(data, "", FIELDS)
     age = _number(data, "age", "age", minimum=Decimal(0), maximum=Decimal(MAX_AGE), what="years")
     therapy = _therapy_text(data)
     therapy_start = _date(data, "therapy_start", "therapy_start")
@@ -108,6 +120,7 @@ def parse_patient(data: Any, today: date | None = None) -> Patient:
             "(the assessment must be on or after the CAR-T infusion or first bispecific dose)"
         )
     igg = _object(data, "igg", "igg", 'an object {"value": number, "unit": "g/L"|"mg/dL"}')
+    _known_fields(igg, "igg.", IGG_FIELDS)
     unit_text = _string(igg, "unit", "igg.unit", "g/L or mg/dL")
     unit_key = unit_text.strip().lower()
     if unit_key not in UNITS:
@@ -147,6 +160,7 @@ def _immunoglobulin(data: Mapping[str, Any], therapy_start: date, assessment: da
         data, "immunoglobulin", "immunoglobulin",
         '{"status": "none"} or {"status": "ongoing", "start_date": …, "started_before_therapy": …, "start_basis": …}',
     )
+    _known_fields(ig, "immunoglobulin.", IG_FIELDS)
     status = _string(ig, "status", "immunoglobulin.status", "none or ongoing").strip().lower()
     if status not in IG_STATUSES:
         raise InputError(f"immunoglobulin.status: unknown status {ig['status'][:40]!r} (accepted: none, ongoing)")
@@ -263,6 +277,15 @@ def _kind(value: Any) -> str:
     if isinstance(value, Mapping):
         return "an object"
     return type(value).__name__
+
+
+def _known_fields(data: Mapping[str, Any], prefix: str, accepted: tuple[str, ...]) -> None:
+    for key in data:
+        if key not in accepted:
+            raise InputError(
+                f"{prefix}{str(key)[:40]}: unknown field (accepted: {', '.join(accepted)}; unknown fields are "
+                "rejected so that a misspelling is not silently ignored)"
+            )
 
 
 def _require(data: Mapping[str, Any], key: str, field: str, accepted: str) -> Any:

@@ -9,7 +9,8 @@ offsets read from the graph), binds them into the evaluation queries, and format
 Batch input (``--batch FILE.jsonl|FILE.csv --out RESULT.jsonl``): one patient per JSON line, or a CSV
 with the header columns age, therapy, therapy_start, assessment_date, igg_value, igg_unit,
 igg_during_ig_substitution, severe_or_recurrent_bacterial_infections, ig_status, ig_start_date,
-ig_started_before_therapy, ig_start_basis (empty cells = not given). Every output line is the JSON
+ig_started_before_therapy, ig_start_basis, disease (empty cells = not given; an unknown column is
+rejected, a row with more cells than the header is a bad row). Every output line is the JSON
 answer plus ``"line"``; a bad row becomes ``{"line": n, "error": "..."}`` and is reported on stderr.
 Exit 0 when every row was answered, 1 when any row failed.
 """
@@ -162,7 +163,8 @@ class Recommender:
             rows = self.engine.select(_q("therapy-class"), {"input": Literal(key)}).rows
             classes = {str(r["therapyClass"]) for r in rows}
             if len(classes) != 1:
-                names = [str(r["name"]) for r in self.engine.select(_q("therapy-names")).rows]
+                names = list({str(r["name"]).lower(): str(r["name"])  # one spelling per name
+                              for r in self.engine.select(_q("therapy-names")).rows}.values())
                 problem = "unknown therapy" if not classes else "ambiguous therapy"
                 raise InputError(
                     f"therapy: {problem} {text[:60]!r} (accepted: {', '.join(names[:2])} or a product name "
@@ -440,7 +442,7 @@ def read_batch(path: Path) -> Iterator[tuple[int, Any]]:
     """(line number, record or InputError) for each row of a JSON Lines or CSV file."""
     suffix = Path(path).suffix.lower()
     try:
-        handle = open(path, encoding="utf-8", newline="")
+        handle = open(path, encoding="utf-8-sig", newline="")  # spreadsheets often write a byte-order mark
     except OSError as error:
         raise InputError(f"{path}: cannot read ({error.strerror})") from None
     with handle:
@@ -449,7 +451,7 @@ def read_batch(path: Path) -> Iterator[tuple[int, Any]]:
                 if not line.strip():
                     continue
                 try:
-                    yield number, parse_json_text(line, f"line {number}")
+                    yield number, parse_json_text(line, "row")
                 except InputError as error:
                     yield number, error
         elif suffix == ".csv":
@@ -460,7 +462,20 @@ def read_batch(path: Path) -> Iterator[tuple[int, Any]]:
                 raise InputError(
                     f"{path}: CSV header lacks column(s) {', '.join(missing)} (columns: {', '.join(CSV_COLUMNS)})"
                 )
+            unknown = [c for c in (reader.fieldnames or []) if c not in CSV_COLUMNS and c.strip()]
+            if unknown:
+                raise InputError(
+                    f"{path}: unknown CSV column(s) {', '.join(repr(c[:40]) for c in unknown)} "
+                    f"(columns: {', '.join(CSV_COLUMNS)}; unknown columns are rejected, not ignored)"
+                )
             for row in reader:
+                surplus = row.pop(None, None)  # type: ignore[call-overload]  # cells beyond the header
+                if surplus:
+                    columns = len(reader.fieldnames or [])
+                    yield reader.line_num, InputError(
+                        f"row: {columns + len(surplus)} cells but the header has {columns} columns"
+                    )
+                    continue
                 try:
                     yield reader.line_num, from_csv_row(row)
                 except InputError as error:
@@ -541,7 +556,7 @@ _TEXT = {
         "situation": "Patient: {population} aged {age}, {therapy} started {start}, assessed {assessed}: {phase_text} "
                      "(six-month date {six}; {cite})",
         "within": "within the first six months after therapy start",
-        "after": "six months or later after therapy start (exactly six months counts as after)",
+        "after": "six months or later after therapy start, exactly six months counting as after",
         "start": "Start immunoglobulin: IgG {igg} g/L meets “{label}” ({cite})",
         "general-criteria": "The base guideline's general criteria for IgG < 6 g/L apply: "
                             "IgG {igg} g/L meets “{label}” ({cite})",
@@ -583,7 +598,7 @@ _TEXT = {
         "situation": "Patient: {population}, {age} år, {therapy} startet {start}, vurderet {assessed}: {phase_text} "
                      "(seksmånedersdato {six}; {cite})",
         "within": "inden for de første seks måneder efter behandlingsstart",
-        "after": "seks måneder eller senere efter behandlingsstart (præcis seks måneder tæller som efter)",
+        "after": "seks måneder eller senere efter behandlingsstart, idet præcis seks måneder tæller som efter",
         "start": "Opstart immunglobulin: IgG {igg} g/L opfylder “{label}” ({cite})",
         "general-criteria": "Behandlingsvejledningens generelle kriterier for IgG < 6 g/L gælder: IgG {igg} g/L "
                             "opfylder “{label}” ({cite})",
@@ -695,7 +710,11 @@ def explain(rec: Recommender, facts: Facts, answer: dict[str, Any], checked: lis
         sentences.append(t["not-applicable"].format(cite=_cite(gov)))
     if not stop["settled"]:
         note_info = rec.rule_info(stop["annotation"], lang)
-        sentences.append(t["unsettled"].format(note=stop["note"], closest=str(gov.get("label") or ""),
+        note = stop["note"]
+        head, colon, rest = note.partition(": ")
+        if colon and head.lower() in t["unsettled"].lower():  # "Not settled: …" after "Not settled by the text:"
+            note = rest
+        sentences.append(t["unsettled"].format(note=note, closest=str(gov.get("label") or ""),
                                                cite=_cite(note_info, stop["closest_rule"])))
     if p.igg_during_substitution:
         recovery = rec.rule_info(str(KB["council-stop-igg-recovery"]), lang)
