@@ -1,11 +1,15 @@
 """Serialise the merged knowledge base."""
 
 from evidencekb.engines import knowledge_base
+from evidencekb.namespaces import PREFIXES
 
 FORMATS = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt"}
 
 
 def export_graph(format_name: str) -> str:
-    """The ontology + data graph as Turtle, JSON-LD or N-Triples text."""
-    text = knowledge_base().serialize(format=FORMATS[format_name])
+    """The ontology + data graph as Turtle, JSON-LD (compacted with the project's prefixes) or N-Triples."""
+    options = {}
+    if format_name == "jsonld":
+        options = {"context": {prefix: str(ns) for prefix, ns in PREFIXES.items()}, "auto_compact": True}
+    text = knowledge_base().serialize(format=FORMATS[format_name], **options)
     return text if text.endswith("\n") else text + "\n"
