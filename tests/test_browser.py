@@ -92,7 +92,11 @@ def page(browser: Any) -> Iterator[tuple[Any, Console]]:
 
 
 def _shot(tab: Any, name: str) -> None:
+    """A full-page screenshot taken from the top: a page left scrolled (e.g. by a click) would draw the
+    sticky header in the middle of the image, over the content."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    tab.evaluate("window.scrollTo(0, 0)")
+    tab.wait_for_timeout(100)
     tab.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
@@ -148,5 +152,9 @@ def test_query_page_runs_an_example_in_the_browser(page: tuple[Any, Console], ba
     rows.first.wait_for(timeout=30_000)
     assert rows.count() >= 10
     assert "rows" in tab.locator("#ekb-status").inner_text()
+    link = tab.locator("tr.ekb-result-row a.ekb-iri[href$='studies/dima-2025/']")
+    assert link.count() == 1 and link.inner_text() == "kb:dima-2025"
+    assert "@da" not in tab.locator("#ekb-results").inner_text()
+    assert tab.locator("tr.ekb-result-row .ekb-lang").first.inner_text() == "da"
     _shot(tab, "query")
     assert console.errors == []

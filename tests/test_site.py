@@ -309,3 +309,52 @@ def test_every_council_criterion_is_on_the_home_page(built: Path, kb: Graph) -> 
 def test_unknown_entities_fall_back_to_a_curie(kb: Graph) -> None:
     model = SiteModel(local_engine(kb), kb)
     assert model.label(URIRef("https://w3id.org/evidencekb/id/nothing-here")) == "kb:nothing-here"
+
+
+def test_numbers_and_printed_sections_for_readers() -> None:
+    from evidencekb.site_text import find_section, number_da, section_groups
+
+    assert number_da("0.120") == "0,12" and number_da(4) == "4" and number_da("-1.50") == "-1,5"
+    cell = ("Follow-up: 6 måneder\nImmunstatus\n- median IgG 590 mg/dL (p = 0.2).\n"
+            "Infektionshyppighed\n- 49 % fik infektioner.")
+    sections = section_groups(cell)
+    assert [h for h, _ in sections] == [None, "Immunstatus", "Infektionshyppighed"]
+    assert find_section(sections, "49 % fik infektioner.") == 2
+    assert find_section(sections, "nothing like this anywhere") is None
+
+
+def test_home_puts_the_summary_cards_before_the_diagram_and_the_details(built: Path) -> None:
+    home = (built / "index.html").read_text(encoding="utf-8")
+    start, stop = home.index('class="ekb-card ekb-card--start"'), home.index('class="ekb-card ekb-card--stop"')
+    diagram, badges = home.index('<pre class="mermaid">'), home.index('class="ekb-badges"')
+    details = home.index("Kriterierne i detaljer")
+    assert start < stop < diagram < badges < details
+    assert home.count('<pre class="mermaid">') == 1
+    assert "GRADE: Meget lav" in home and "AGREE II: Moderat–høj kvalitet" in home
+    assert "IgG &lt; 4 g/L" in home[start:diagram]  # thresholds in the cards come from the criteria
+
+
+def test_study_page_groups_results_under_the_printed_headings(built: Path) -> None:
+    html = (built / "studies" / "sutherland-2025" / "index.html").read_text(encoding="utf-8")
+    headings = re.findall(r'<h3 id="[^"]*">([^<]*)', html)
+    for heading in ("Immunstatus", "Infektionshyppighed", "Dødelighed"):
+        assert heading in headings, headings
+    mohan = (built / "studies" / "mohan-2025" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"\(95% CI 0,33–1,03\); <span class=\"ekb-p\">p = 0,064</span>", mohan), \
+        "Danish CI and p format missing"
+
+
+def test_report_page_shows_agree_domains_as_cards(built: Path) -> None:
+    html = (built / "reports" / "shahid-2024" / "index.html").read_text(encoding="utf-8")
+    assert html.count('class="ekb-card ekb-card--agree"') >= 3
+    assert 'class="ekb-findings ekb-findings--minus"' in html and 'class="ekb-findings ekb-findings--plus"' in html
+
+
+def test_query_page_links_result_iris_through_the_page_map(built: Path) -> None:
+    pages = json.loads((built / "assets" / "ekb-pages.json").read_text(encoding="utf-8"))
+    assert pages[str(KB["dima-2025"])] == "studies/dima-2025/"
+    assert pages[str(KB["table-3-1"])] == "tables/3-1/"
+    for iri, path in pages.items():
+        assert (built / path / "index.html").is_file(), iri
+    html = (built / "query" / "index.html").read_text(encoding="utf-8")
+    assert 'data-pages="../assets/ekb-pages.json"' in html and 'data-root="../"' in html

@@ -22,24 +22,76 @@ function showExample(index) {
   description.textContent = example.description;
 }
 
+// Short names for result IRIs; an IRI of the knowledge base with a page on this site becomes a link.
+const PREFIXES = [
+  ["kb:", "https://w3id.org/evidencekb/id/"],
+  ["ekb:", "https://w3id.org/evidencekb/ontology#"],
+  ["rdf:", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"],
+  ["rdfs:", "http://www.w3.org/2000/01/rdf-schema#"],
+  ["xsd:", "http://www.w3.org/2001/XMLSchema#"],
+  ["skos:", "http://www.w3.org/2004/02/skos/core#"],
+  ["dcterms:", "http://purl.org/dc/terms/"],
+  ["prov:", "http://www.w3.org/ns/prov#"],
+  ["unit:", "http://qudt.org/vocab/unit/"],
+  ["schema:", "https://schema.org/"],
+];
+let pageMap = {};
+
+function shortName(iri) {
+  for (const [prefix, namespace] of PREFIXES) {
+    if (iri.startsWith(namespace)) return prefix + iri.slice(namespace.length);
+  }
+  return iri;
+}
+
 function cellFor(term) {
   // A SPARQL JSON results term: {type: "uri"|"literal"|"bnode", value, "xml:lang"?}.
+  // Text is only ever set with textContent, never parsed as HTML.
   const td = document.createElement("td");
   if (!term) return td;
   if (term.type === "uri") {
     const code = document.createElement("code");
-    code.textContent = term.value;
-    td.appendChild(code);
+    code.textContent = shortName(term.value);
+    code.title = term.value;
+    const page = pageMap[term.value];
+    if (page) {
+      const a = document.createElement("a");
+      a.href = root.dataset.root + page;
+      a.className = "ekb-iri";
+      a.appendChild(code);
+      td.appendChild(a);
+    } else {
+      td.appendChild(code);
+    }
   } else {
-    td.textContent = term["xml:lang"] ? `${term.value} @${term["xml:lang"]}` : term.value;
+    td.appendChild(document.createTextNode(term.value));
+    if (term["xml:lang"]) {
+      const tag = document.createElement("span");
+      tag.className = "ekb-lang";
+      tag.textContent = term["xml:lang"];
+      td.appendChild(tag);
+    }
   }
   return td;
 }
 
+async function loadPageMap() {
+  if (!root.dataset.pages) return;
+  try {
+    const response = await fetch(root.dataset.pages);
+    if (response.ok) pageMap = await response.json();
+  } catch (error) {
+    pageMap = {}; // links are a convenience: results still show without them
+  }
+}
+
 function renderTable(variables, rows) {
   results.replaceChildren();
+  const wrap = document.createElement("div");
+  wrap.className = "ekb-results-wrap";
   const table = document.createElement("table");
   table.className = "ekb-results";
+  wrap.appendChild(table);
   const head = table.createTHead().insertRow();
   for (const name of variables) {
     const th = document.createElement("th");
@@ -52,7 +104,7 @@ function renderTable(variables, rows) {
     tr.className = "ekb-result-row";
     for (const name of variables) tr.appendChild(cellFor(row[name]));
   }
-  results.appendChild(table);
+  results.appendChild(wrap);
 }
 
 function run(store) {
@@ -92,7 +144,7 @@ async function main() {
     button.addEventListener("click", () => showExample(Number(button.dataset.example)));
   }
   if (examples.length) description.textContent = examples[0].description;
-  await init();
+  await Promise.all([init(), loadPageMap()]);
   const response = await fetch(root.dataset.graph);
   if (!response.ok) throw new Error(`cannot load the graph (${response.status})`);
   const store = new oxigraph.Store();

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import http.server
 import inspect
+import json
 import logging
 import os
 import shutil
@@ -33,6 +34,7 @@ from evidencekb.site_tables import TableSource
 from evidencekb.sparql import local_engine
 
 CONFIG_FILE = SITE_DIR / "mkdocs.yml"
+PAGE_MAP = "assets/ekb-pages.json"  # docs-relative; read by assets/ekb-query.js
 NODE_MODULES = SITE_DIR / "node_modules"
 # (source under site/node_modules, destination under the docs folder)
 VENDORED = [
@@ -90,8 +92,21 @@ def generate_docs(docs: Path, graph: Graph, lang: str = "da") -> dict[str, str]:
                   f"{len(model.of_kind('report'))} secondary publications)")
     with _step("copying browser assets and writing downloads"):
         _copy_assets(docs)
+        _write_page_map(docs / PAGE_MAP, model)
         _write_downloads(docs / "downloads", graph, tables)
     return pages
+
+
+def page_map(model: SiteModel) -> dict[str, str]:
+    """IRI → the URL of its page relative to the site root ("studies/dima-2025/"), for the Query page."""
+    paths = {iri: page.path for iri, page in model.pages.items()}
+    paths.update(model.table_pages)
+    return {iri: path[: -len(".md")] + "/" for iri, path in sorted(paths.items())}
+
+
+def _write_page_map(target: Path, model: SiteModel) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(page_map(model), ensure_ascii=False, indent=0), encoding="utf-8")
 
 
 def _notation() -> Any:

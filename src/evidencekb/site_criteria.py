@@ -151,14 +151,19 @@ def flowchart(model: SiteModel, criteria: list[tuple[object, str]], lang: str = 
     """Mermaid source of the decision tree of `criteria` ((criterion, "start"|"stop") pairs)."""
     lines = ["flowchart LR"]
     counter = iter(range(1, 10_000))
-    for kind in ("start", "stop"):
+    # Mermaid stacks unconnected subgraphs bottom-up in declaration order: declare "stop" first so
+    # that "start" is drawn on top.
+    for kind in ("stop", "start"):
         selected = [c for c, k in criteria if k == kind]
         if not selected:
             continue
-        root = _Node(WORDS[lang][kind])
-        for criterion in selected:
+        paths = [conditions(model, criterion, kind, lang) for criterion in selected]
+        # Conditions every rule of this kind shares (e.g. both therapy classes) are said once, at the root.
+        shared = [part for part in paths[0] if all(part in path for path in paths[1:])] if len(paths) > 1 else []
+        root = _Node("\n".join([WORDS[lang][kind], *shared]))
+        for criterion, path in zip(selected, paths, strict=True):
             node = root
-            for part in conditions(model, criterion, kind, lang):
+            for part in (p for p in path if p not in shared):
                 node = node.children.setdefault(part, _Node(part))
             leaf = action_text(model, criterion, lang)
             priority = model.value(criterion, EKB.priority)
@@ -168,7 +173,8 @@ def flowchart(model: SiteModel, criteria: list[tuple[object, str]], lang: str = 
         lines.append(f"  subgraph {kind}_rules [\"{mermaid_label(WORDS[lang][kind])}\"]")
         lines.append("  direction LR")
         root_id = f"{kind}{next(counter)}"
-        lines.append(f"  {root_id}([\"{mermaid_label(root.label)}\"])")
+        root_text = "<br>".join(mermaid_label(line) for line in root.label.split("\n"))
+        lines.append(f"  {root_id}([\"{root_text}\"])")
         _emit(root, root_id, kind, lines, counter)
         lines.append("  end")
     lines.append("  classDef action fill:#e8f5e9,stroke:#2e7d32,color:#1b5e20")

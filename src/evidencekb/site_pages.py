@@ -22,14 +22,24 @@ from evidencekb.site_criteria import (
     action_text,
     conditions,
     criterion_window,
-    flowchart,
     igg_text,
     unit_symbol,
     window_text,
 )
 from evidencekb.site_model import SiteModel, curie
 from evidencekb.site_tables import TableSource
-from evidencekb.site_text import bullet_list, link, md, number, table
+from evidencekb.site_text import (
+    attr,
+    bullet_list,
+    chip,
+    find_section,
+    link,
+    md,
+    number,
+    number_da,
+    section_groups,
+    table,
+)
 
 KIND_TITLES = {
     "study": "Primærstudier",
@@ -109,10 +119,13 @@ class Pages:
             text += f' <span class="ekb-en" lang="en">{md(en)}</span>'
         return text
 
-    def provenance(self, iri: object) -> str:
+    def provenance(self, iri: object, compact: bool = False) -> str:
+        """Where a fact comes from; `compact` moves the fine locator into a tooltip (for tables)."""
         parts = [self.ref(p) for p in self.m.values(iri, PROV.wasDerivedFrom)]
         locator = self.m.text(iri, EKB.sourceLocator)
         text = ", ".join(parts)
+        if locator and compact:
+            return f'<span class="ekb-locator" title="{attr(locator)}">{text}</span>'
         if locator:
             text += f" ({md(locator)})"
         return text
@@ -228,46 +241,10 @@ class Pages:
         return bullet_list(items)
 
     def home(self, intro: str) -> None:
+        from evidencekb.site_home import home  # noqa: PLC0415 – site_home imports this module
+
         self.here = "index.md"
-        m = self.m
-        criteria = self.council_criteria()
-        title = m.label(KB.addendum) if m.node(KB.addendum) else "Evidensbase"
-        parts = [front_matter(title, jsonld.guideline(m, KB.addendum, [c for c, _ in criteria]), mermaid=True)]
-        parts.append(f"# {md(title)}\n\n")
-        if m.title(KB.addendum):
-            parts.append(f"_{md(m.title(KB.addendum))}_\n\n")
-        parts.append(intro.strip() + "\n\n")
-        parts.append("## Medicinrådets anbefaling · what the council recommends\n\n")
-        if criteria:
-            parts.append("Beslutningsdiagrammet er genereret fra de strukturerede kriterier nedenfor "
-                         "(the diagram is generated from the structured criteria).\n\n")
-            parts.append("```mermaid\n" + flowchart(m, criteria) + "```\n\n")
-        parts.append("### Opstartskriterier · start criteria\n\n" + self.criteria_table(criteria, "start") + "\n")
-        parts.append("### Seponeringskriterier · stop criteria\n\n" + self.criteria_table(criteria, "stop") + "\n")
-        verbatim = self.verbatim_list(criteria)
-        if verbatim:
-            parts.append('??? quote "Ordret tekst fra tillægget (verbatim)"\n\n'
-                         + "".join("    " + line + "\n" for line in verbatim.splitlines()) + "\n")
-        recommendations = m.select("council-recommendations").rows
-        if recommendations:
-            items = [f"**{self.dual(m.label(r['item']), m.english_label(r['item']))}**: "
-                     f"{md(m.text(r['item'], EKB.text) or '')} ({self.provenance(r['item'])})"
-                     for r in recommendations]
-            parts.append("### Øvrige anbefalinger · other recommendations\n\n" + bullet_list(items) + "\n")
-        parts.append("## Evidensens sikkerhed · certainty of the evidence\n\n" + self.assessments() + "\n")
-        parts.append("## Videre · further\n\n" + bullet_list([
-            link("Tabeller 3-1, 3-2, 8-1 … 8-7", self.to("tables/index.md")),
-            link(f"Primærstudier ({len(m.of_kind('study'))})", self.to("studies/index.md")),
-            link(f"Sekundær litteratur ({len(m.of_kind('report'))})", self.to("reports/index.md")),
-            link("Behandlinger og målantigener", self.to("therapies/index.md")),
-            link("Sygdomsområder", self.to("diseases/index.md")),
-            link("Organisationer", self.to("organisations/index.md")),
-            link("Søgestrategi (Bilag A)", self.to("search-strategy.md")),
-            link("SPARQL i browseren", self.to("query.md")),
-            link("Downloads", self.to("downloads/index.md")),
-            link("Audit", self.to("audit.md")),
-        ]))
-        self.write("index.md", "".join(parts))
+        self.write("index.md", home(self, intro))
 
     def assessments(self) -> str:
         rows = []
@@ -310,7 +287,7 @@ class Pages:
         for table_id in self.tables.ids():
             self.here = f"tables/{table_id}.md"
             title = self.tables.title(table_id)
-            body = [front_matter(f"Tabel {table_id}"), f"# Tabel {table_id}\n\n"]
+            body = [front_matter(f"Tabel {table_id}", hide=["toc"]), f"# Tabel {table_id}\n\n"]
             if title:
                 body.append(f"_{md(title)}_\n\n")
             body.append(self.tables.markdown(table_id))
@@ -342,9 +319,9 @@ class Pages:
                          self.labels(m.values(s, EKB.studyDesign)), self.refs(m.values(s, EKB.therapyClass)),
                          self.refs(m.values(s, EKB.studiedTherapy)), self.refs(m.values(s, EKB.diseaseArea)),
                          md(size) if size is not None else "", self.refs(m.values(s, PROV.wasDerivedFrom))])
-        self.write(self.here, front_matter("Primærstudier") + "# Primærstudier · primary studies (Bilag B)\n\n"
-                   + table(["Studie", "Ref.", "Design", "Behandlingstype", "Behandling", "Sygdom", "Patienter",
-                            "Kilde"], rows))
+        columns = ["Studie", "Ref.", "Design", "Behandlingstype", "Behandling", "Sygdom", "Patienter", "Kilde"]
+        self.write(self.here, front_matter("Primærstudier", hide=["toc"])
+                   + "# Primærstudier · primary studies (Bilag B)\n\n" + table(columns, rows))
         for page in m.of_kind("study"):
             self.here = page.path
             self.write(page.path, self.study_page(page.iri))
@@ -394,14 +371,36 @@ class Pages:
                          + (f" (n = {md(size)})" if size is not None else ""))
         return "<br>".join(items)
 
+    def study_summary(self, s: str) -> str:
+        """One line under the title: design · n · therapy (class) · follow-up."""
+        m = self.m
+        bits = [chip(md(m.label(d)), "design") for d in m.values(s, EKB.studyDesign)]
+        for p in m.values(s, EKB.population):
+            size = m.value(p, EKB.sampleSize)
+            if size is not None:
+                bits.append(chip(f"n = {md(size)}", "n"))
+        therapy = self.refs(m.values(s, EKB.studiedTherapy)) or self.refs(m.values(s, EKB.therapyClass))
+        classes = self.labels(m.values(s, EKB.therapyClass))
+        if therapy:
+            bits.append(chip(therapy + (f" ({classes})" if m.values(s, EKB.studiedTherapy) and classes else ""),
+                             "therapy"))
+        diseases = self.refs(m.values(s, EKB.diseaseArea))
+        if diseases:
+            bits.append(chip(diseases, "disease"))
+        follow = ", ".join(self.quantity(q) for q in m.values(s, EKB.followUp))
+        if follow:
+            bits.append(chip(f"opfølgning {follow}", "time"))
+        return f'<p class="ekb-summary" markdown>{" ".join(bits)}</p>\n\n' if bits else ""
+
     def study_page(self, s: str) -> str:
         m = self.m
         label = m.label(s)
-        parts = [front_matter(label, jsonld.study(m, s)), f"# {md(label)}\n\n"]
+        parts = [front_matter(label, jsonld.study(m, s), hide=["toc"]), f"# {md(label)}\n\n"]
         english = m.english_label(s)
         if english and english != label:
             parts.append(f'<span class="ekb-en" lang="en">{md(english)}</span>\n\n')
-        parts.append(self.facts([
+        parts.append(self.study_summary(s))
+        parts.append('<div class="ekb-facts" markdown>\n\n' + self.facts([
             ("Type", md(m.label(EKB.PrimaryStudy))),
             ("Referencenummer", md(m.value(s, EKB.referenceNumber) or "")),
             ("Studiedesign", self.dual(", ".join(m.label(d) for d in m.values(s, EKB.studyDesign)),
@@ -420,7 +419,7 @@ class Pages:
             ("Behandlingsvarighed", ", ".join(self.quantity(q) for q in m.values(s, EKB.treatmentDuration))),
             ("Immunglobulinbrug", "<br>".join(md(t) for t in m.texts(s, EKB.immunoglobulinUse))),
             ("Kilde", self.provenance(s)),
-        ]))
+        ]) + "\n</div>\n\n")
         parts.append("\n## Resultater · results\n\n" + self.results(s) + "\n")
         limitations = m.texts(s, EKB.limitation)
         parts.append("## Begrænsninger · limitations\n\n")
@@ -432,48 +431,89 @@ class Pages:
         parts.append(self.citation(s))
         return "".join(parts)
 
+    def estimate_text(self, r: object) -> str:
+        """A result as read aloud, Danish style: "0,12 (95% CI 0,014–0,42); p = 0,001"."""
+        m = self.m
+        value = m.value(r, EKB.value)
+        unit = unit_symbol(m.value(r, EKB.unit))
+        text = f"**{md(f'{number_da(value)} {unit}'.strip())}**" if value is not None else ""
+        normalised = m.value(r, EKB.normalisedValue)
+        if normalised is not None:
+            text += f" (= {md(number_da(normalised))} {md(unit_symbol(m.value(r, EKB.normalisedUnit)))})"
+        low, high = m.value(r, EKB.ciLower), m.value(r, EKB.ciUpper)
+        extras = []
+        if low is not None:
+            upper = "NR" if str(m.value(r, EKB.ciUpperNotReached) or "").lower() == "true" else (
+                number_da(high) if high is not None else "")
+            level = m.value(r, EKB.ciLevel)
+            pct = f"{number_da(float(level) * 100)}% " if level is not None else ""
+            extras.append(f"{pct}CI {number_da(low)}–{upper}")
+        rmin, rmax = m.value(r, EKB.rangeMin), m.value(r, EKB.rangeMax)
+        if rmin is not None or rmax is not None:
+            extras.append(f"interval {number_da(rmin) if rmin is not None else ''}–"
+                          f"{number_da(rmax) if rmax is not None else ''}")
+        if extras:
+            text += f" ({md('; '.join(extras))})"
+        p = m.value(r, EKB.pValue)
+        if p is not None:
+            p_text = f"p {m.value(r, EKB.pValueComparator) or '='} {number_da(p)}"
+            text += ("; " if text else "") + f'<span class="ekb-p">{md(p_text)}</span>'
+        return text
+
+    def result_groups(self, s: str, results: list[Any]) -> list[tuple[str | None, list[Any]]]:
+        """Results under the headings printed in their table cell ("Immunstatus", …), in printed order.
+
+        A result whose cell has no heading above it falls under the cell's column heading; a study whose
+        results have no printed cell gives one group without a heading.
+        """
+        m = self.m
+        cells: dict[str, list[Any]] = defaultdict(list)
+        for row in m.select("result-cells", study=URIRef(s)).rows:
+            cells[str(row["result"])].append(row)
+        groups: dict[str | None, list[Any]] = {}  # insertion order = order of the first result
+        for r in results:
+            heading: str | None = None
+            verbatim = m.text(r, EKB.verbatim) or ""
+            for row in cells.get(str(r), []):
+                sections = section_groups(str(row["cellText"]))
+                index = find_section(sections, verbatim) if verbatim else None
+                if index is not None and sections[index][0]:
+                    heading = sections[index][0]
+                    break
+                heading = heading or m.text(m.value(row["cell"], EKB.column), EKB.heading)
+            groups.setdefault(heading, []).append(r)
+        return list(groups.items())
+
     def results(self, s: str) -> str:
         m = self.m
-        rows, quotes = [], []
-        for i, row in enumerate(m.select("study-results", study=URIRef(s)).rows, 1):
-            r = row["result"]
-            value = m.value(r, EKB.value)
-            unit = unit_symbol(m.value(r, EKB.unit))
-            shown = f"{number(value)} {unit}".strip() if value is not None else ""
-            normalised = m.value(r, EKB.normalisedValue)
-            if normalised is not None:
-                shown += f" (= {number(normalised)} {unit_symbol(m.value(r, EKB.normalisedUnit))})"
-            low, high = m.value(r, EKB.ciLower), m.value(r, EKB.ciUpper)
-            ci = ""
-            if low is not None:
-                upper = "NR" if str(m.value(r, EKB.ciUpperNotReached) or "").lower() == "true" else (
-                    number(high) if high is not None else "")
-                level = m.value(r, EKB.ciLevel)
-                pct = f"{number(float(level) * 100)} % " if level is not None else ""
-                ci = f"{pct}CI {number(low)}–{upper}"
-            rmin, rmax = m.value(r, EKB.rangeMin), m.value(r, EKB.rangeMax)
-            if rmin is not None or rmax is not None:
-                ci += f" interval {number(rmin) if rmin is not None else ''}–{number(rmax) if rmax is not None else ''}"
-            p = m.value(r, EKB.pValue)
-            p_text = f"p {m.value(r, EKB.pValueComparator) or '='} {number(p)}" if p is not None else ""
-            groups = self.labels(m.values(r, EKB.group))
-            compared = self.labels(m.values(r, EKB.comparedWith))
-            if compared:
-                groups = f"{groups} vs. {compared}" if groups else f"vs. {compared}"
-            measure = m.value(r, EKB.measure)
-            rows.append([str(i), self.dual(m.text(r, EKB.outcome), m.text_en(r, EKB.outcome)),
-                         md(m.short(measure)) if measure is not None else "", md(shown), md(ci.strip()),
-                         md(p_text), md(m.text(r, EKB.timeWindowText) or ""), groups, self.provenance(r)])
-            verbatim = m.text(r, EKB.verbatim)
-            if verbatim:
-                quotes.append(f"{i}. «{md(verbatim)}»")
-        if not rows:
+        results = [row["result"] for row in m.select("study-results", study=URIRef(s)).rows]
+        if not results:
             return "_Ingen resultater i data._\n"
-        text = table(["#", "Effektmål", "Mål", "Værdi", "Konfidensinterval", "p", "Tidsvindue", "Grupper", "Kilde"],
-                     rows)
+        number_of = {str(r): i for i, r in enumerate(results, 1)}
+        groups = self.result_groups(s, results)
+        text, quotes = "", []
+        for heading, members in groups:
+            rows = []
+            for r in members:
+                i = number_of[str(r)]
+                groups_text = self.labels(m.values(r, EKB.group))
+                compared = self.labels(m.values(r, EKB.comparedWith))
+                if compared:
+                    groups_text = f"{groups_text} vs. {compared}" if groups_text else f"vs. {compared}"
+                measure = m.value(r, EKB.measure)
+                rows.append([str(i), self.dual(m.text(r, EKB.outcome), m.text_en(r, EKB.outcome)),
+                             md(m.short(measure)) if measure is not None else "", self.estimate_text(r),
+                             md(m.text(r, EKB.timeWindowText) or ""), groups_text, self.provenance(r, compact=True)])
+                verbatim = m.text(r, EKB.verbatim)
+                if verbatim:
+                    quotes.append(f"{i}. «{md(verbatim)}»")
+            if heading and len(groups) > 1:
+                text += f"### {md(heading)}\n\n"
+            text += ('<div class="ekb-results-table" markdown>\n\n'
+                     + table(["#", "Effektmål", "Mål", "Resultat", "Tidsvindue", "Grupper", "Kilde"], rows)
+                     + "\n</div>\n\n")
         if quotes:
-            text += '\n??? quote "Ordret fra tabellen (verbatim)"\n\n' + "".join(
-                f"    {q}\n" for q in quotes) + "\n"
+            text += '??? quote "Ordret fra tabellen (verbatim)"\n\n' + "".join(f"    {q}\n" for q in quotes) + "\n"
         return text
 
     # Reports -------------------------------------------------------------
@@ -490,18 +530,34 @@ class Pages:
                          self.refs(m.values(r, EKB.issuingBody)), self.refs(m.values(r, EKB.therapyClass)),
                          md(m.label(rating)) if rating is not None else "",
                          self.refs(m.values(r, PROV.wasDerivedFrom))])
-        self.write(self.here, front_matter("Sekundær litteratur")
+        self.write(self.here, front_matter("Sekundær litteratur", hide=["toc"])
                    + "# Sekundær litteratur · consensus reports and reviews (Bilag C)\n\n"
                    + table(["Publikation", "Ref.", "Type", "Afsender", "Behandlingstype", "AGREE II", "Kilde"], rows))
         for page in m.of_kind("report"):
             self.here = page.path
             self.write(page.path, self.report_page(page.iri))
 
+    def report_summary(self, r: str, types: list[Any]) -> str:
+        """One line under the title: type · issuing body · therapy classes · AGREE II rating."""
+        m = self.m
+        bits = [chip(md(m.label(t)), "design") for t in types]
+        bits += [chip(self.ref(b), "who") for b in m.values(r, EKB.issuingBody)]
+        year = m.value(r, EKB.publicationYear)
+        if year is not None:
+            bits.append(chip(md(year), "time"))
+        bits += [chip(self.ref(t), "therapy") for t in m.values(r, EKB.therapyClass)]
+        appraisal = m.value(r, EKB.appraisal)
+        rating = m.value(appraisal, EKB.overallRating) if appraisal is not None else None
+        if rating is not None:
+            bits.append(chip("AGREE II: " + md(m.label(rating)), "agree"))
+        return f'<p class="ekb-summary" markdown>{" ".join(bits)}</p>\n\n' if bits else ""
+
     def report_page(self, r: str) -> str:
         m = self.m
         label = m.label(r)
         parts = [front_matter(label, jsonld.article(m, r)), f"# {md(label)}\n\n"]
         types = [t for t in m.values(r, RDF.type) if t != EKB.SecondaryPublication]
+        parts.append(self.report_summary(r, types))
         parts.append(self.facts([
             ("Type", self.labels(types)),
             ("Referencenummer", md(m.value(r, EKB.referenceNumber) or "")),
@@ -544,7 +600,8 @@ class Pages:
         parts = []
         rating = m.value(appraisal, EKB.overallRating)
         if rating is not None:
-            parts.append(f"Overordnet vurdering: **{self.dual(m.label(rating), m.label(rating, 'en'))}**\n\n")
+            parts.append(f"Overordnet vurdering: {chip(md(m.label(rating)), 'agree')} "
+                         f'<span class="ekb-en" lang="en">{md(m.label(rating, "en"))}</span>\n\n')
         text = m.text(appraisal, EKB.ratingText)
         if text:
             parts.append(f"«{md(text)}»\n\n")
@@ -556,14 +613,25 @@ class Pages:
             key = str(row["domainNotation"] or "~")
             domain_iri[key] = row["domain"]
             domains[key][str(row["type"])].append(md(m.text(row["finding"], EKB.text) or m.label(row["finding"])))
+        cards = []
         for key in sorted(domains, key=lambda k: (not k.isdigit(), k)):
             domain = domain_iri[key]
             name = m.label(domain) if domain is not None else "Uden domæne"
-            heading = f"Domæne {key}: {name}" if key.isdigit() else name
-            parts.append(f"### {md(heading)}\n\n")
-            for kind, word in (("strength", "Styrker"), ("weakness", "Svagheder"), ("finding", "Fund")):
+            english = m.label(domain, "en") if domain is not None else ""
+            heading = f"Domæne {key}" if key.isdigit() else "AGREE II"
+            body = [f'<p class="ekb-card__title" markdown><span class="ekb-card__kicker">{md(heading)}</span> '
+                    f"{md(name)}</p>\n"]
+            if english and english != name:
+                body.append(f'<p class="ekb-en" lang="en" markdown>{md(english)}</p>\n')
+            for kind, word, css in (("strength", "Styrker", "plus"), ("weakness", "Svagheder", "minus"),
+                                    ("finding", "Fund", "note")):
                 if domains[key].get(kind):
-                    parts.append(f"**{word}**\n\n" + bullet_list(domains[key][kind]) + "\n")
+                    body.append(f'<p class="ekb-card__sub" markdown>{word}</p>\n'
+                                f'<ul class="ekb-findings ekb-findings--{css}" markdown>\n'
+                                + "".join(f"<li markdown>{item}</li>\n" for item in domains[key][kind]) + "</ul>\n")
+            cards.append('<div class="ekb-card ekb-card--agree" markdown>\n' + "".join(body) + "</div>\n")
+        if cards:
+            parts.append('<div class="ekb-cards ekb-cards--agree" markdown>\n\n' + "\n".join(cards) + "\n</div>\n\n")
         parts.append(f"Kilde: {self.provenance(appraisal)}\n")
         return "".join(parts)
 
@@ -676,7 +744,7 @@ class Pages:
         label = m.label(iri)
         schema_type = {"product": "Drug", "organisation": "Organization", "disease": "MedicalCondition"}.get(
             kind, "DefinedTerm")
-        parts = [front_matter(label, jsonld.simple(m, iri, schema_type)), f"# {md(label)}\n\n"]
+        parts = [front_matter(label, jsonld.simple(m, iri, schema_type), hide=["toc"]), f"# {md(label)}\n\n"]
         english = m.english_label(iri)
         if english and english != label:
             parts.append(f'<span class="ekb-en" lang="en">{md(english)}</span>\n\n')
@@ -739,12 +807,17 @@ class Pages:
         from evidencekb.site_query import examples, query_widget
 
         self.here = "query.md"
-        parts = [front_matter("SPARQL"), "# SPARQL i browseren · query the graph\n\n",
+        parts = [front_matter("SPARQL", hide=["toc"]), "# SPARQL i browseren · query the graph\n\n",
                  "Forespørgslerne kører i din browser (Oxigraph, WebAssembly) mod grafen, som den er "
                  "publiceret under Downloads — intet sendes til en server. "
                  "Queries run in your browser on the published graph; nothing is sent anywhere.\n\n"]
+        from evidencekb.site import PAGE_MAP  # noqa: PLC0415 – site imports this module
+
+        root = html_rel(self.here, "index.md")
+        root = root[: -len("index.md")] if root.endswith("index.md") else ""
         parts.append(query_widget(html_rel(self.here, "downloads/evidencekb.ttl"),
-                                  html_rel(self.here, "assets/ekb-query.js"), examples()))
+                                  html_rel(self.here, "assets/ekb-query.js"), examples(),
+                                  pages_url=html_rel(self.here, PAGE_MAP), root_url=root or "./"))
         self.write(self.here, "".join(parts))
 
     # Downloads -----------------------------------------------------------

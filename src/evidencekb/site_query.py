@@ -38,8 +38,13 @@ def examples() -> list[Example]:
     return list(found.values())
 
 
-def query_widget(graph_url: str, script_url: str, items: list[Example]) -> str:
-    """The HTML of the query form. Example texts travel as JSON (escaped for a <script> element)."""
+def query_widget(graph_url: str, script_url: str, items: list[Example], pages_url: str = "",
+                 root_url: str = "") -> str:
+    """The HTML of the query form. Example texts travel as JSON (escaped for a <script> element).
+
+    `pages_url` is the IRI → page map (assets/ekb-pages.json) and `root_url` the site root, both relative
+    to the page: result IRIs with a page become links to it.
+    """
     buttons = "".join(
         f'<li><button type="button" class="ekb-example" data-example="{i}" '
         f'data-name="{html.escape(e.name, quote=True)}">'
@@ -49,7 +54,8 @@ def query_widget(graph_url: str, script_url: str, items: list[Example]) -> str:
     payload = dumps({"examples": [e.__dict__ for e in items]})
     first = html.escape(items[0].query) if items else ""
     return (
-        f'<div class="ekb-query" id="ekb-query" data-graph="{html.escape(graph_url, quote=True)}">\n'
+        f'<div class="ekb-query" id="ekb-query" data-graph="{html.escape(graph_url, quote=True)}" '
+        f'data-pages="{html.escape(pages_url, quote=True)}" data-root="{html.escape(root_url, quote=True)}">\n'
         f'<p><strong>Eksempler · example questions</strong></p>\n<ul class="ekb-examples">{buttons}</ul>\n'
         '<p id="ekb-example-description" class="ekb-description"></p>\n'
         f'<textarea id="ekb-sparql" rows="16" spellcheck="false" aria-label="SPARQL">{first}</textarea>\n'

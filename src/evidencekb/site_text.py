@@ -84,3 +84,53 @@ def mermaid_label(text: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def number_da(value: object) -> str:
+    """A number in Danish style for readers: decimal comma, no trailing zeros ("0,59", "4", "-1,5")."""
+    return number(value).replace(".", ",")
+
+
+def chip(text: str, kind: str = "") -> str:
+    """An inline badge around already-escaped Markdown `text` (CSS class `ekb-chip ekb-chip--KIND`)."""
+    css = "ekb-chip" + (f" ekb-chip--{kind}" if kind else "")
+    return f'<span class="{css}">{text}</span>'
+
+
+def indent(text: str, prefix: str = "    ") -> str:
+    """`text` indented for the body of an admonition or collapsible block (blank lines stay blank)."""
+    return "".join(prefix + line if line.strip() else "\n" for line in text.splitlines(keepends=True)) or "\n"
+
+
+def section_groups(cell_text: str) -> list[tuple[str | None, str]]:
+    """Split a printed table cell into (heading, body) sections.
+
+    A heading is a line that is not a bullet ("- …", "• …") and is followed by a bullet, or a short line
+    ending in a colon ("Overlevelse (OS):"). Lines before the first heading get the heading None.
+    """
+    lines = [line.strip() for line in cell_text.splitlines() if line.strip()]
+    sections: list[tuple[str | None, list[str]]] = [(None, [])]
+    for i, line in enumerate(lines):
+        bullet = line.startswith(("-", "•"))
+        next_bullet = i + 1 < len(lines) and lines[i + 1].startswith(("-", "•"))
+        if not bullet and (next_bullet or (line.endswith(":") and len(line) <= 90 and i + 1 < len(lines))):
+            sections.append((line.rstrip(":").strip(), []))
+        else:
+            sections[-1][1].append(line)
+    return [(heading, " ".join(body)) for heading, body in sections if heading is not None or body]
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\u202f", " ")).strip().lower()
+
+
+def find_section(sections: list[tuple[str | None, str]], verbatim: str) -> int | None:
+    """Index of the section whose text holds `verbatim` (its first printed chunk), or None."""
+    chunks = [c for c in re.split(r"…|\.\.\.", verbatim) if len(c.strip()) >= 8]
+    if not chunks:
+        return None
+    probe = _squash(chunks[0])[:60]
+    for index, (heading, body) in enumerate(sections):
+        if probe in _squash(f"{heading or ''} {body}"):
+            return index
+    return None
