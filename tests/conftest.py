@@ -12,3 +12,7 @@ from evidencekb.engines import knowledge_base
 def kb() -> Graph:
     """The project's ontology + data (read-only: copy before mutating)."""
     return knowledge_base()
+
+
+# The Oxigraph server fixtures (`sparql_server`, `loaded_endpoint`) for the endpoint tests.
+from conftest_endpoint import loaded_endpoint, sparql_server  # noqa: E402, F401
