@@ -278,3 +278,17 @@ def test_council_classifications_are_not_derivable(table_id: str, oxigraph: Engi
         if row["derived"].toPython()
     ]
     assert redundant == [], f"Table {table_id}: council classifications the criteria already produce: {redundant}"
+
+
+@pytest.mark.parametrize("table_id", ["3-1", "8-5"])
+def test_text_grid_holds_every_cell(table_id: str) -> None:
+    from evidencekb.tables import render_table, table_data
+
+    data = table_data(table_id)
+    grid = " ".join(render_table(table_id, "text").split())
+    for row in data["rows"]:
+        for cell in row:
+            for word in cell.split():
+                if len(word) <= 15:  # longer words may be broken across lines of a narrow column
+                    assert word in grid, (table_id, word)
+    assert grid.count("| X ") == sum(cell == "X" for row in data["rows"] for cell in row)

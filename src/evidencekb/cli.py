@@ -92,11 +92,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(
         "table",
         "Regenerate a table of the addendum (3-1, 3-2, 8-1 … 8-7) from the graph.",
-        "examples:\n  evidencekb table --list\n  evidencekb table 3-1\n  evidencekb table 8-2 --format csv --lang en",
+        "examples:\n  evidencekb table --list\n  evidencekb table 3-1 --format text\n"
+        "  evidencekb table 8-2 --format csv --lang en\n\n"
+        "json: {\"id\", \"title\", \"columns\", \"rows\", \"footnotes\"}, cells as printed, marks \"X\", empty \"\".",
     )
     p.add_argument("table_id", nargs="?", metavar="ID", help="table number, e.g. 3-1")
     p.add_argument("--list", action="store_true", help="list the tables that can be regenerated")
-    p.add_argument("--format", choices=["markdown", "csv", "json"], default="markdown")
+    p.add_argument(
+        "--format",
+        choices=["markdown", "csv", "json", "text"],
+        default="markdown",
+        help="markdown (as on the site), csv (RFC 4180), json, or text (a grid for the terminal)",
+    )
     p.add_argument("--lang", choices=["da", "en"], default="da")
     _add_endpoint_options(p)
 

@@ -19,7 +19,7 @@ def run_main_job(site_out: Path | None = None) -> int:
         return 1
     print("[2/3] Regenerating Tables 3-1 and 3-2 from the graph …", file=sys.stderr)
     for table_id in ("3-1", "3-2"):
-        print(render_table(table_id, "markdown", "da"))
+        print(render_table(table_id, "text", "da"))
     print("[3/3] Building the site …", file=sys.stderr)
     print(f"Site built in {build_site(site_out)}")
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import textwrap
 from typing import Any
 
 from rdflib import Literal, URIRef
@@ -20,7 +21,7 @@ from evidencekb.errors import InputError
 from evidencekb.sparql import Engine, query_text
 
 TABLE_IDS: tuple[str, ...] = ("3-1", "3-2", "8-1", "8-2", "8-3", "8-4", "8-5", "8-6", "8-7")
-FORMATS: tuple[str, ...] = ("markdown", "csv", "json")
+FORMATS: tuple[str, ...] = ("markdown", "csv", "json", "text")
 LANGUAGES: tuple[str, ...] = ("da", "en")
 TABLE_IRI = "https://w3id.org/evidencekb/id/table-{}"
 
@@ -145,6 +146,35 @@ def to_markdown(data: TableData, label: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
+def to_text(data: TableData, label: str = "", width: int = 120) -> str:
+    """A grid for the terminal: the title, wrapped cells in aligned columns, then the footnotes."""
+    columns = data["columns"]
+    column_width = max(8, (width - 3 * len(columns) - 1) // max(1, len(columns)))
+
+    def wrap(cell: str) -> list[str]:
+        lines = []
+        for line in cell.split("\n"):
+            lines += textwrap.wrap(line, column_width, break_on_hyphens=False) or [""]
+        return lines or [""]
+
+    rule = "+" + "+".join("-" * (column_width + 2) for _ in columns) + "+"
+
+    def block(cells: list[str]) -> list[str]:
+        wrapped = [wrap(cell) for cell in cells]
+        height = max(len(lines) for lines in wrapped)
+        return [
+            "| " + " | ".join((lines[i] if i < len(lines) else "").ljust(column_width) for lines in wrapped) + " |"
+            for i in range(height)
+        ]
+
+    title = f"{label}. {data['title']}" if label else data["title"]
+    out = textwrap.wrap(title, width) + [rule] + block(columns) + [rule.replace("-", "=")]
+    for row in data["rows"]:
+        out += block(row) + [rule]
+    out += [line for footnote in data["footnotes"] for line in textwrap.wrap(footnote, width)]
+    return "\n".join(out) + "\n"
+
+
 def render_table(
     table_id: str,
     format: str = "markdown",  # noqa: A002 - the CLI's option name
@@ -152,7 +182,7 @@ def render_table(
     endpoint: str | None = None,
     graph: str | None = None,
 ) -> str:
-    """One table as `format` (markdown | csv | json), from the local graph or a SPARQL endpoint."""
+    """One table as `format` (markdown | csv | json | text), from the local graph or a SPARQL endpoint."""
     check_table_id(table_id)
     if format not in FORMATS:
         raise InputError(f"--format: {format!r} is not supported (use {', '.join(FORMATS)})")
@@ -161,6 +191,8 @@ def render_table(
         return to_json(data)
     if format == "csv":
         return to_csv(data)
+    if format == "text":
+        return to_text(data, label)
     return to_markdown(data, label)
 
 
