@@ -17,7 +17,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 from rdflib.term import Node
 
-from evidencekb.namespaces import EKB
+from evidencekb.namespaces import EKB, KB
 from evidencekb.paths import QUERIES_DIR
 from evidencekb.sparql import Engine, QueryResult, local_engine, query_header
 
@@ -173,7 +173,7 @@ def _label(graph: Graph, node: URIRef) -> str:
 
 
 def _curie(iri: str) -> str:
-    for prefix, namespace in (("kb:", "https://w3id.org/evidencekb/id/"), ("ekb:", str(EKB))):
+    for prefix, namespace in (("kb:", str(KB)), ("ekb:", str(EKB))):
         if iri.startswith(namespace):
             return prefix + iri[len(namespace) :]
     return iri

@@ -16,9 +16,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from evidencekb.errors import InputError
 from evidencekb.patient import load_json_file, parse_patient
-from evidencekb.recommend import Facts, recommender
+from evidencekb.recommend import Facts, check_lang, recommender
 from evidencekb.sparql import query_text
 
 VERDICT_RANK = {"start": 2, "consider": 1}
@@ -52,8 +51,7 @@ _REASON = {"infection-cannot-tell": "infection requirement", "window-cannot-tell
 
 
 def compare_data(data: Any, lang: str = "en", endpoint: str | None = None, graph: str | None = None) -> dict:
-    if lang not in _TEXT:
-        raise InputError(f"--lang: unknown language {lang!r} (accepted: da, en)")
+    check_lang(lang)
     rec = recommender(endpoint, graph)
     facts = rec.facts(parse_patient(data))
     bindings = facts.start_bindings(0)

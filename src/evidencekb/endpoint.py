@@ -6,7 +6,7 @@ transaction (Oxigraph, Fuseki, GraphDB …) never shows readers a half-loaded gr
 
 `RemoteEngine` runs the project's `.rq` files unchanged on the endpoint: the graph is chosen by
 adding `FROM <g>` to the query, values are bound as a `VALUES` block of RDF terms
-(`sparql.inline_values`), and JSON results are converted to the same rdflib terms the local
+(`sparql.values_block`), and JSON results are converted to the same rdflib terms the local
 engines return, so tables and answers are identical to local runs.
 """
 
@@ -35,7 +35,7 @@ from SPARQLWrapper.SPARQLExceptions import (
 )
 
 from evidencekb.errors import EndpointError, InputError
-from evidencekb.sparql import Bindings, QueryResult, inline_values
+from evidencekb.sparql import Bindings, QueryResult, values_block
 
 DEFAULT_GRAPH = "https://w3id.org/evidencekb/graph"
 DEFAULT_TIMEOUT = 30.0
@@ -237,9 +237,9 @@ def bind_values(query: str, bindings: Bindings) -> str:
     everywhere, also by a FILTER inside a UNION branch or OPTIONAL. One VALUES block at the top
     (`sparql.inline_values`) would leave such inner FILTERs unbound and change the answer, so the
     block goes into each group (not into a sub-SELECT's braces or a VALUES data block). Values are
-    RDF terms serialised with `.n3()` by `sparql.inline_values`, so a quote or brace cannot escape.
+    RDF terms serialised with `.n3()` by `sparql.values_block`, so a quote or brace cannot escape.
     """
-    block = inline_values("WHERE {", [bindings])[len("WHERE {") :].strip()
+    block = values_block([bindings]).strip()
     out: list[str] = []
     last = 0
     for position in _group_openings(query):
@@ -307,39 +307,15 @@ def _tokens(query: str, i: int = 0) -> Iterator[tuple[str, int, int]]:
 
 def _dataset_position(query: str) -> int | None:
     """Index where a dataset clause goes; -1 if the query already has FROM; None if no WHERE."""
-    i, n = 0, len(query)
-    while i < n:
-        ch = query[i]
-        if ch == "#":
-            end = query.find("\n", i)
-            i = n if end < 0 else end + 1
-            continue
-        if ch in "\"'":
-            quote = query[i : i + 3] if query[i : i + 3] in ('"""', "'''") else ch
-            i += len(quote)
-            while i < n and not query.startswith(quote, i):
-                i += 2 if query[i] == "\\" else 1
-            i += len(quote)
-            continue
-        if ch == "<":
-            end = query.find(">", i)
-            if end > 0 and not any(c in query[i + 1 : end] for c in ' \t\n<"{}'):
-                i = end + 1
-                continue
-        if ch == "{":
-            return i
-        if ch.isalpha() and (i == 0 or not (query[i - 1].isalnum() or query[i - 1] in "_?$:")):
-            j = i
-            while j < n and (query[j].isalnum() or query[j] in "_-"):
-                j += 1
-            word = query[i:j].upper()
+    for kind, start, end in _tokens(query):
+        if kind == "{":
+            return start
+        if kind == "word":
+            word = query[start:end].upper()
             if word == "FROM":
                 return -1
             if word == "WHERE":
-                return i
-            i = j
-            continue
-        i += 1
+                return start
     return None
 
 

@@ -23,7 +23,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -92,7 +92,6 @@ class Facts:
     ig_status: URIRef
     course_timing: URIRef | None = None  # for an ongoing course
     course_basis: URIRef | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def start_bindings(self, row_id: int) -> dict[str, Node]:
         return {
@@ -279,7 +278,6 @@ class Recommender:
                 "igStartTiming": timing,
                 "igStartBasis": basis,
             })
-            facts.extra["stop_timing"], facts.extra["stop_basis"] = timing, basis
         stop_rows = self._select_many(_q("stop"), stop_bindings).rows
         stops: list[list[dict[str, str]]] = [[] for _ in chunk]
         for row in stop_rows:
@@ -364,7 +362,7 @@ class Recommender:
             answer["stop"]["annotation"] = stop_rule
             answer["stop"]["note"] = str(self.rule_info(stop_rule, lang).get("label") or "")
         self._stop_dates(facts, answer["stop"], gov_info)
-        answer["explanation"] = explain(self, facts, answer, checked, lang)
+        answer["explanation"] = explain(self, facts, answer, lang)
         return answer
 
     def _stop_dates(self, facts: Facts, stop: dict[str, Any], info: dict[str, Any]) -> None:
@@ -419,7 +417,7 @@ def recommender(endpoint: str | None = None, graph: str | None = None) -> Recomm
 def recommend_data(data: Any, lang: str = "en", endpoint: str | None = None, graph: str | None = None,
                    today: date | None = None) -> dict[str, Any]:
     """The answer (JSON-ready dict) for one patient record already parsed from JSON."""
-    _check_lang(lang)
+    check_lang(lang)
     engine = recommender(endpoint, graph)
     facts = engine.facts(parse_patient(data, today))
     return engine.evaluate([facts], lang)[0]
@@ -433,7 +431,8 @@ def recommend_file(path: Path, format: str = "text", lang: str = "en", endpoint:
     return render_text(answer, lang)
 
 
-def _check_lang(lang: str) -> None:
+def check_lang(lang: str) -> None:
+    """Refuse a --lang the answers are not written in."""
     if lang not in ("da", "en"):
         raise InputError(f"--lang: unknown language {lang!r} (accepted: da, en)")
 
@@ -650,8 +649,7 @@ def _num(value: Decimal | float) -> str:
     return text if "." in text else text + ".0"
 
 
-def explain(rec: Recommender, facts: Facts, answer: dict[str, Any], checked: list[dict[str, str]],
-            lang: str) -> list[str]:
+def explain(rec: Recommender, facts: Facts, answer: dict[str, Any], lang: str) -> list[str]:
     """Sentences, each citing the section of the addendum and the IRI of the rule it rests on."""
     t = _TEXT[lang]
     p = facts.patient

@@ -109,22 +109,23 @@ def action_text(model: SiteModel, criterion: object, lang: str = "da") -> str:
     return text
 
 
+#: (predicate, how several values are joined), in decision order
+_LISTED_CONDITIONS = (
+    (EKB.population, " / "),
+    (EKB.therapyClass, " + "),
+    (EKB.igStartTiming, " / "),
+    (EKB.igStartBasis, " / "),
+)
+
+
 def conditions(model: SiteModel, criterion: object, kind: str, lang: str = "da") -> list[str]:
     """The criterion's conditions in decision order (population → … → infections), absent ones left out."""
     words = WORDS[lang]
     parts: list[str] = []
-    populations = [model.label(p, lang) for p in model.values(criterion, EKB.population)]
-    if populations:
-        parts.append(" / ".join(populations))
-    therapies = [model.label(t, lang) for t in model.values(criterion, EKB.therapyClass)]
-    if therapies:
-        parts.append(" + ".join(therapies))
-    timings = [model.label(t, lang) for t in model.values(criterion, EKB.igStartTiming)]
-    if timings:
-        parts.append(" / ".join(timings))
-    bases = [model.label(b, lang) for b in model.values(criterion, EKB.igStartBasis)]
-    if bases:
-        parts.append(" / ".join(bases))
+    for predicate, joiner in _LISTED_CONDITIONS:
+        labels = [model.label(value, lang) for value in model.values(criterion, predicate)]
+        if labels:
+            parts.append(joiner.join(labels))
     window = window_text(model, criterion_window(model, criterion), lang)
     if window:
         parts.append(window)

@@ -43,7 +43,7 @@ def _order(pages: Pages, criterion: Any) -> tuple[int, float, str]:
     """Cards list adults first, by the start of their time window (no window last), children last."""
     m = pages.m
     window = criterion_window(m, criterion)
-    start = m.value(window, EKB.fromOffset) if window is not None else None
+    start = m.value(window, EKB.fromOffset)
     child = CHILD in m.values(criterion, EKB.population)
     return (1 if child else 0, float(start) if start is not None else 1e9, str(criterion))
 

@@ -314,7 +314,7 @@ class Pages:
         for page in m.of_kind("study"):
             s = page.iri
             population = m.value(s, EKB.population)
-            size = m.value(population, EKB.sampleSize) if population is not None else None
+            size = m.value(population, EKB.sampleSize)
             rows.append([self.ref(s), md(m.value(s, EKB.referenceNumber) or ""),
                          self.labels(m.values(s, EKB.studyDesign)), self.refs(m.values(s, EKB.therapyClass)),
                          self.refs(m.values(s, EKB.studiedTherapy)), self.refs(m.values(s, EKB.diseaseArea)),
@@ -524,7 +524,7 @@ class Pages:
         for page in m.of_kind("report"):
             r = page.iri
             appraisal = m.value(r, EKB.appraisal)
-            rating = m.value(appraisal, EKB.overallRating) if appraisal is not None else None
+            rating = m.value(appraisal, EKB.overallRating)
             types = [t for t in m.values(r, RDF.type) if t != EKB.SecondaryPublication]
             rows.append([self.ref(r), md(m.value(r, EKB.referenceNumber) or ""), self.labels(types),
                          self.refs(m.values(r, EKB.issuingBody)), self.refs(m.values(r, EKB.therapyClass)),
@@ -547,7 +547,7 @@ class Pages:
             bits.append(chip(md(year), "time"))
         bits += [chip(self.ref(t), "therapy") for t in m.values(r, EKB.therapyClass)]
         appraisal = m.value(r, EKB.appraisal)
-        rating = m.value(appraisal, EKB.overallRating) if appraisal is not None else None
+        rating = m.value(appraisal, EKB.overallRating)
         if rating is not None:
             bits.append(chip("AGREE II: " + md(m.label(rating)), "agree"))
         return f'<p class="ekb-summary" markdown>{" ".join(bits)}</p>\n\n' if bits else ""

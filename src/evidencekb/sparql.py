@@ -80,16 +80,20 @@ def inline_values(query: str, rows: Sequence[Bindings]) -> str:
     """
     if not rows:
         return query
-    names = sorted({name for row in rows for name in row})
     match = _WHERE.search(query)
     if match is None:
         raise InputError("cannot bind values: the query has no WHERE clause")
+    return query[: match.end()] + "\n" + values_block(rows) + query[match.end() :]
+
+
+def values_block(rows: Sequence[Bindings]) -> str:
+    """A `VALUES (?a ?b) { … }` block of the rows (a missing value is UNDEF), ending with a newline."""
+    names = sorted({name for row in rows for name in row})
     lines = []
     for row in rows:
         cells = [_term_text(row[name]) if row.get(name) is not None else "UNDEF" for name in names]
         lines.append("(" + " ".join(cells) + ")")
-    block = "VALUES (" + " ".join("?" + name for name in names) + ") {\n" + "\n".join(lines) + "\n}\n"
-    return query[: match.end()] + "\n" + block + query[match.end() :]
+    return "VALUES (" + " ".join("?" + name for name in names) + ") {\n" + "\n".join(lines) + "\n}\n"
 
 
 def _term_text(term: Node) -> str:

@@ -14,16 +14,16 @@ import json
 import textwrap
 from typing import Any
 
-from rdflib import Literal, URIRef
+from rdflib import Literal
 
 from evidencekb.engines import get_engine
 from evidencekb.errors import InputError
+from evidencekb.namespaces import KB
 from evidencekb.sparql import Engine, query_text
 
 TABLE_IDS: tuple[str, ...] = ("3-1", "3-2", "8-1", "8-2", "8-3", "8-4", "8-5", "8-6", "8-7")
 FORMATS: tuple[str, ...] = ("markdown", "csv", "json", "text")
 LANGUAGES: tuple[str, ...] = ("da", "en")
-TABLE_IRI = "https://w3id.org/evidencekb/id/table-{}"
 
 TableData = dict[str, Any]
 
@@ -87,7 +87,7 @@ def table_result(table_id: str, lang: str = "da", engine: Engine | None = None) 
 
 def _footnotes(table_id: str, lang: str, engine: Engine) -> list[str]:
     """The table's footnotes in `lang` where the graph has them in that language, else in Danish."""
-    result = engine.select(query_text("tables/footnotes"), {"table": URIRef(TABLE_IRI.format(table_id))})
+    result = engine.select(query_text("tables/footnotes"), {"table": KB[f"table-{table_id}"]})
     texts = [t for t in result.column("text") if isinstance(t, Literal)]
     chosen = [t for t in texts if t.language == lang] or [t for t in texts if t.language in ("da", None)]
     return [str(t) for t in chosen]

@@ -113,7 +113,8 @@ def qc_findings(graph: Graph) -> list[Finding]:
     findings = []
     for path in sorted((QUERIES_DIR / "qc").glob("*.rq")):
         text = path.read_text(encoding="utf-8")
-        title = query_header(text).splitlines()[0].lstrip("# ").strip() if query_header(text) else path.stem
+        header = query_header(text).splitlines()
+        title = header[0].lstrip("# ").strip() if header else path.stem
         for row in engine.select(text).rows:
             findings.append(
                 Finding(
