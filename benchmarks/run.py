@@ -21,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -33,9 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import OUT_DIR, base_ntriples, generate, iter_copies  # noqa: E402
 
-from evidencekb.endpoint import RemoteEngine, post_update, replace_graph_update  # noqa: E402
+from evidencekb.endpoint import RemoteEngine  # noqa: E402
 from evidencekb.errors import EvidenceKBError  # noqa: E402
 from evidencekb.graph import load_ontology  # noqa: E402
+from evidencekb.load import replace_graph  # noqa: E402
 from evidencekb.questions import questions  # noqa: E402
 from evidencekb.sparql import OxigraphEngine, RdflibEngine  # noqa: E402
 
@@ -95,15 +95,6 @@ class Server:
             except OSError:
                 time.sleep(0.1)
         raise RuntimeError("oxigraph serve did not start")
-
-    def put_graph(self, graph_iri: str, ntriples: bytes) -> None:
-        """Replace a named graph with N-Triples through the Graph Store protocol (no body limit)."""
-        url = f"{self.base}/store?graph={urllib.parse.quote(graph_iri, safe='')}"
-        request = urllib.request.Request(
-            url, data=ntriples, method="PUT", headers={"Content-Type": "application/n-triples"}
-        )
-        with urllib.request.urlopen(request, timeout=1800) as response:
-            response.read()
 
     def stop(self) -> None:
         self.process.terminate()
@@ -228,15 +219,13 @@ def run_scale(factor: int, engines: list[str], repeat: int) -> Results:
     if "server" in engines and not sampled:
         server = Server()
         try:
-            if factor < 100:
-                text = replace_graph_update(_graph_from(path, ontology) if graph is None else graph, GRAPH)
-                started = time.perf_counter()
-                post_update(f"{server.base}/update", text, timeout=600)
-            else:
-                # One SPARQL Update (what `evidencekb load` sends) is ≈150 MB at ×100: over the server's
-                # 128 MiB body limit (HTTP 400). Load through the Graph Store protocol instead.
-                started = time.perf_counter()
-                server.put_graph(GRAPH, ontology_nt + (path.read_bytes() if path is not None else b""))
+            # What `evidencekb load` does after validating: one SPARQL Update up to 32 MiB, else chunks
+            # into a staging graph and one MOVE (×100 is ≈150 MB of N-Triples).
+            lines = ontology_nt.decode("utf-8").splitlines(keepends=True)
+            if path is not None:
+                lines += path.read_text(encoding="utf-8").splitlines(keepends=True)
+            started = time.perf_counter()
+            replace_graph(f"{server.base}/query", f"{server.base}/update", lines, GRAPH, timeout=1800)
             results.setdefault("load / parse", {})["server"] = time.perf_counter() - started
             run_steps("server", RemoteEngine(f"{server.base}/query", GRAPH, timeout=600), repeat, results)
         finally:

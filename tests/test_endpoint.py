@@ -12,6 +12,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
 from evidencekb import endpoint as ep
+from evidencekb import load
 from evidencekb.cli import main
 from evidencekb.engines import get_engine, knowledge_base
 from evidencekb.errors import EvidenceKBError
@@ -57,7 +58,7 @@ def test_load_from_cli_reports_the_triples(sparql_server: Endpoint, capsys: pyte
 
 def test_load_twice_is_idempotent(loaded_endpoint: Endpoint) -> None:
     first = ep.count_triples(loaded_endpoint.query, ep.DEFAULT_GRAPH)
-    ep.load_endpoint(loaded_endpoint.query, loaded_endpoint.update)
+    load.load_endpoint(loaded_endpoint.query, loaded_endpoint.update)
     second = ep.count_triples(loaded_endpoint.query, ep.DEFAULT_GRAPH)
     assert first == second
     assert abs(second - len(knowledge_base())) <= len(knowledge_base()) // 100  # literal canonicalisation only
@@ -69,7 +70,7 @@ def test_load_refuses_invalid_data(
     before = ep.count_triples(loaded_endpoint.query, ep.DEFAULT_GRAPH)
     violation = Finding("kb:broken", "ekb:value", "sh:DatatypeConstraintComponent", "Violation", "not a decimal")
     monkeypatch.setattr("evidencekb.validate.validate_graph", lambda data, ontology=None, shapes=None: [violation])
-    monkeypatch.setattr(ep, "post_update", lambda *a, **k: pytest.fail("an invalid graph must not be sent"))
+    monkeypatch.setattr(load, "post_update", lambda *a, **k: pytest.fail("an invalid graph must not be sent"))
     code = main(["load", "--endpoint", loaded_endpoint.query, "--update-endpoint", loaded_endpoint.update])
     err = _one_line_error(capsys)
     assert code == 1
@@ -80,7 +81,7 @@ def test_load_refuses_invalid_data(
 def test_one_update_request_replaces_the_graph() -> None:
     graph = Graph()
     graph.add((URIRef("https://example.org/a"), RDFS.label, Literal(EVIL)))
-    update = ep.replace_graph_update(graph, "https://example.org/g")
+    update = load.replace_graph_update("".join(load.graph_lines(graph)), "https://example.org/g")
     assert update.startswith(
         "DROP SILENT GRAPH <https://example.org/g> ;\nINSERT DATA { GRAPH <https://example.org/g> {"
     )
@@ -94,7 +95,7 @@ def test_loaded_text_with_quotes_and_braces_round_trips(loaded_endpoint: Endpoin
     graph = Graph()
     graph.add((URIRef("https://example.org/a"), RDFS.label, Literal(EVIL)))
     graph.add((URIRef("https://example.org/a"), RDFS.comment, Literal("} } DROP ALL {\n'\"\"\"'", lang="en")))
-    ep.post_update(loaded_endpoint.update, ep.replace_graph_update(graph, other))
+    ep.post_update(loaded_endpoint.update, load.replace_graph_update("".join(load.graph_lines(graph)), other))
     rows = ep.RemoteEngine(loaded_endpoint.query, other).select(
         "SELECT ?p ?o WHERE { <https://example.org/a> ?p ?o } ORDER BY ?p"
     ).rows

@@ -36,6 +36,16 @@ run 'evidencekb COMMAND --help' for the options and examples of each command.
 """
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    return value
+
+
 def _add_endpoint_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--endpoint",
@@ -159,13 +169,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(
         "load",
         "Replace the knowledge base's named graph on a SPARQL endpoint (validated, atomic).",
+        "Validates first and sends nothing if the data has violations (exit 1). A graph that fits in\n"
+        "one request is replaced by one SPARQL Update; a larger one is sent in chunks into a staging\n"
+        "graph and swapped in by one MOVE, so readers see the old graph or the new one, never a mix.\n\n"
         "examples:\n  evidencekb load --endpoint http://127.0.0.1:7878/query "
-        "--update-endpoint http://127.0.0.1:7878/update",
+        "--update-endpoint http://127.0.0.1:7878/update\n"
+        "  evidencekb load --endpoint URL/query --update-endpoint URL/update --graph https://example.org/kb "
+        "--max-request-mb 8",
     )
     p.add_argument("--endpoint", required=True, metavar="QUERY_URL")
     p.add_argument("--update-endpoint", required=True, metavar="UPDATE_URL")
     p.add_argument("--graph", metavar="IRI", help="named graph to replace (default: the project's graph IRI)")
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
+    p.add_argument("--timeout", type=_positive_float, default=30.0, help="seconds per request (default 30)")
+    p.add_argument(
+        "--max-request-mb",
+        type=_positive_float,
+        default=32.0,
+        metavar="MB",
+        help="largest update request in MiB; bigger graphs go in chunks (default 32; Oxigraph refuses > 128)",
+    )
 
     p = command("site", "Build or preview the MkDocs-Material site generated from the graph.")
     site_commands = p.add_subparsers(dest="site_command", metavar="ACTION", required=True)
@@ -266,9 +288,17 @@ def _query(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> int:
-    from evidencekb.endpoint import load_endpoint
+    from evidencekb.load import load_endpoint
 
-    print(load_endpoint(args.endpoint, args.update_endpoint, graph=args.graph, timeout=args.timeout))
+    summary = load_endpoint(
+        args.endpoint,
+        args.update_endpoint,
+        graph=args.graph,
+        timeout=args.timeout,
+        max_request_bytes=int(args.max_request_mb * 1024 * 1024),
+        progress=lambda message: print(f"load: {message}", file=sys.stderr, flush=True),
+    )
+    print(summary)
     return 0
 
 

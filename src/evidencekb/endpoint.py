@@ -1,8 +1,7 @@
-"""Any SPARQL 1.1 endpoint: load the knowledge base into a named graph, and query it.
+"""Any SPARQL 1.1 endpoint: send updates and query the knowledge base's named graph.
 
-`load_endpoint` validates the data, then replaces the named graph in ONE SPARQL Update request
-(`DROP SILENT GRAPH <g> ; INSERT DATA { GRAPH <g> { … } }`). A store that runs one request as one
-transaction (Oxigraph, Fuseki, GraphDB …) never shows readers a half-loaded graph.
+Loading (validate, then replace the graph atomically) is `evidencekb.load`; this module is the
+transport both use: `post_update`, `RemoteEngine`, the error messages and the bounded retry.
 
 `RemoteEngine` runs the project's `.rq` files unchanged on the endpoint: the graph is chosen by
 adding `FROM <g>` to the query, values are bound as a `VALUES` block of RDF terms
@@ -22,7 +21,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 from SPARQLWrapper import JSON, POST, SELECT, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import (
@@ -48,12 +47,6 @@ RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 T = TypeVar("T")
 
 
-class InvalidDataError(InputError):
-    """The data does not conform: nothing was loaded (exit 1, like `evidencekb validate`)."""
-
-    exit_code = 1
-
-
 class _Retryable(Exception):
     """Internal: a failure worth another attempt (connection problem or 5xx)."""
 
@@ -63,58 +56,15 @@ class _Retryable(Exception):
 
 
 # --------------------------------------------------------------------------------------------
-# Loading
+# Updates
 # --------------------------------------------------------------------------------------------
 
 
-def load_endpoint(
-    query_url: str,
-    update_url: str,
-    graph: str | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    data_paths: list | None = None,
-) -> str:
-    """Validate ontology + data, replace the named graph on the endpoint, return a summary line."""
-    from evidencekb.graph import load_data, load_ontology
-    from evidencekb.validate import validate_graph
+def post_update(update_url: str, update: str, timeout: float = DEFAULT_TIMEOUT, retry: bool = True) -> None:
+    """POST a SPARQL Update (application/sparql-update), with timeout and bounded retry.
 
-    graph_iri = check_graph_iri(graph or DEFAULT_GRAPH)
-    _check_url(query_url, "--endpoint")
-    _check_url(update_url, "--update-endpoint")
-    ontology = load_ontology()
-    data = load_data(data_paths)
-    violations = [f for f in validate_graph(data, ontology) if f.severity == "Violation"]
-    if violations:
-        raise InvalidDataError(
-            f"refusing to load: the data has {len(violations)} violation(s) "
-            f"(first: {violations[0].focus_node} {violations[0].message[:80]!r}); "
-            "run `evidencekb validate` for the list"
-        )
-    merged = Graph()
-    merged += ontology
-    merged += data
-    started = time.perf_counter()
-    update = replace_graph_update(merged, graph_iri)
-    post_update(update_url, update, timeout)
-    loaded = count_triples(query_url, graph_iri, timeout)
-    seconds = time.perf_counter() - started
-    return (
-        f"Loaded {loaded} triples (ontology + data, validated; {len(merged)} sent) "
-        f"into <{graph_iri}> at {update_url} in {seconds:.1f} s"
-    )
-
-
-def replace_graph_update(graph: Graph, graph_iri: str) -> str:
-    """One SPARQL Update request that empties the named graph and inserts `graph` into it."""
-    triples = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-    return (
-        f"DROP SILENT GRAPH <{graph_iri}> ;\n"
-        f"INSERT DATA {{ GRAPH <{graph_iri}> {{\n{triples}}} }}\n"
-    )
-
-
-def post_update(update_url: str, update: str, timeout: float = DEFAULT_TIMEOUT) -> None:
-    """POST a SPARQL Update (application/sparql-update), with timeout and bounded retry."""
+    `retry=False` for an update that must not run twice (its first attempt may have succeeded).
+    """
     body = update.encode("utf-8")
 
     def attempt() -> None:
@@ -132,7 +82,13 @@ def post_update(update_url: str, update: str, timeout: float = DEFAULT_TIMEOUT) 
         except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
             raise _connection_error(update_url, error, timeout) from None
 
-    with_retry(attempt)
+    if retry:
+        with_retry(attempt)
+        return
+    try:
+        attempt()
+    except _Retryable as failure:
+        raise failure.error from None
 
 
 def count_triples(query_url: str, graph_iri: str, timeout: float = DEFAULT_TIMEOUT) -> int:
@@ -151,7 +107,7 @@ class RemoteEngine:
     """Answer SELECT queries on a SPARQL 1.1 endpoint, over the knowledge base's named graph."""
 
     def __init__(self, endpoint: str, graph: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
-        self.endpoint = _check_url(endpoint, "--endpoint")
+        self.endpoint = check_url(endpoint, "--endpoint")
         self.graph = check_graph_iri(graph or DEFAULT_GRAPH)
         self.timeout = timeout
 
@@ -378,7 +334,7 @@ def _wrapped_body(error: SPARQLWrapperException) -> bytes:
     return b""
 
 
-def _check_url(url: str, option: str) -> str:
+def check_url(url: str, option: str) -> str:
     if not url.startswith(("http://", "https://")):
         raise InputError(f"{option}: {url!r} is not an http(s) URL (e.g. http://127.0.0.1:7878/query)")
     return url
