@@ -6,14 +6,31 @@ from functools import cache
 
 from rdflib import Graph
 
-from evidencekb.graph import load_knowledge_base
+from evidencekb.graph import load_data, load_ontology
+from evidencekb.namespaces import bind_prefixes
 from evidencekb.sparql import Engine, local_engine
 
 
 @cache
+def project_ontology() -> Graph:
+    """The project's ontology and code lists, parsed once per process (do not modify)."""
+    return load_ontology()
+
+
+@cache
+def project_data() -> Graph:
+    """The project's `data/`, parsed once per process (do not modify)."""
+    return load_data()
+
+
+@cache
 def knowledge_base() -> Graph:
-    """The project's ontology + data, parsed once per process."""
-    return load_knowledge_base()
+    """The project's ontology + data merged: what tables, pages and answers read."""
+    graph = Graph()
+    bind_prefixes(graph)
+    graph += project_ontology()
+    graph += project_data()
+    return graph
 
 
 @cache

@@ -68,10 +68,3 @@ def load_ontology() -> Graph:
 def load_data(data_paths: Sequence[Path] | None = None) -> Graph:
     """The data graph: the project's `data/` or the given files and folders instead."""
     return load_graph(list(data_paths) if data_paths else [DATA_DIR])
-
-
-def load_knowledge_base(data_paths: Sequence[Path] | None = None) -> Graph:
-    """Ontology + data merged: what queries, tables and pages read."""
-    graph = load_ontology()
-    graph += load_data(data_paths)
-    return graph

@@ -135,8 +135,11 @@ def validate_paths(data_paths: Sequence[Path] | None = None) -> ValidationReport
     from evidencekb.paths import DATA_DIR
 
     files = turtle_files(list(data_paths) if data_paths else [DATA_DIR])
-    data = load_data(data_paths)
-    return ValidationReport(validate_graph(data), [str(f) for f in files])
+    if data_paths:
+        return ValidationReport(validate_graph(load_data(data_paths)), [str(f) for f in files])
+    from evidencekb.engines import project_data, project_ontology  # parsed once, reused by tables and site
+
+    return ValidationReport(validate_graph(project_data(), project_ontology()), [str(f) for f in files])
 
 
 def _finding(report: Graph, result: Node, graph: Graph, shapes: Graph) -> Finding:
