@@ -415,3 +415,27 @@ def test_rdflib_engine_gives_the_same_answers(kb) -> None:  # noqa: ANN001
         expected = recommend_data(data)
         got = reference.evaluate([reference.facts(parse_patient(data))])[0]
         assert (got["start"], got["stop"]) == (expected["start"], expected["stop"]), case[0]
+
+
+def test_batch_looks_up_the_cited_rules_in_one_query() -> None:
+    """A batch gives the answers of one patient at a time, and reads the rules it cites in ONE query
+    (a query per rule read every rule of the graph each time: rules² at scale)."""
+    from evidencekb.engines import get_engine
+    from evidencekb.patient import parse_patient
+    from evidencekb.recommend import Recommender
+    from evidencekb.sparql import Bindings, QueryResult
+
+    engine = get_engine()
+    titles: list[str] = []
+
+    class Counting:
+        def select(self, query: str, bindings: Bindings | None = None) -> QueryResult:
+            titles.append(query.splitlines()[0])
+            return engine.select(query, bindings)
+
+    recommender = Recommender(Counting())
+    batch = [recommender.facts(parse_patient(patient(**case[1]))) for case in CASES]
+    titles.clear()
+    answers = recommender.evaluate(batch)
+    assert answers == [recommend_data(patient(**case[1])) for case in CASES]
+    assert titles.count("# # What rules say and where they come from") == 1

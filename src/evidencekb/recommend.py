@@ -176,9 +176,20 @@ class Recommender:
         return self._therapy[key]
 
     def rule_info(self, rule: str, lang: str) -> dict[str, Any]:
-        key = (rule, lang)
-        if key not in self._rule_info:
-            rows = self.engine.select(_q("rule-info"), {"rule": URIRef(rule), "lang": Literal(lang)}).rows
+        if (rule, lang) not in self._rule_info:
+            self.load_rule_info([rule], lang)
+        return self._rule_info[(rule, lang)]
+
+    def load_rule_info(self, rules: Iterable[str], lang: str) -> None:
+        """Look up every rule not cached yet in ONE query (a query per rule reads all rules each time)."""
+        wanted = sorted({rule for rule in rules if (rule, lang) not in self._rule_info})
+        if not wanted:
+            return
+        bindings: list[dict[str, Node]] = [{"rule": URIRef(rule), "lang": Literal(lang)} for rule in wanted]
+        rows_of: dict[str, list[dict[str, Node | None]]] = {rule: [] for rule in wanted}
+        for row in self._select_many(_q("rule-info"), bindings).rows:
+            rows_of[str(row["rule"])].append(row)
+        for rule, rows in rows_of.items():
             info: dict[str, Any] = {"iri": rule, "sections": []}
             for row in rows:
                 for name, value in row.items():
@@ -190,8 +201,7 @@ class Recommender:
                     if section not in info["sections"]:
                         info["sections"].append(section)
             info["isDefault"] = str(info.get("isDefault", "false")).lower() == "true"
-            self._rule_info[key] = info
-        return self._rule_info[key]
+            self._rule_info[(rule, lang)] = info
 
     def hypothetical_basis(self, start_rule: str) -> URIRef | None:
         if start_rule not in self._hypothetical:
@@ -284,9 +294,10 @@ class Recommender:
             stops[int(str(row["patient"]))] = _split(
                 row["results"], ("priority", "rule", "governing", "decisionCode", "settled")
             )
+        chosen_stop = [_best(rows, lambda r: True) for rows in stops]
+        self.load_rule_info(_cited_rules(str(self.boundary["window"]), starts, chosen_start, chosen_stop), lang)
         return [
-            self._answer(facts, chosen_start[i], starts[i], _best(stops[i], lambda r: True), lang)
-            for i, facts in enumerate(chunk)
+            self._answer(facts, chosen_start[i], starts[i], chosen_stop[i], lang) for i, facts in enumerate(chunk)
         ]
 
     def _course(self, facts: Facts, start: dict[str, str] | None) -> tuple[URIRef, URIRef]:
@@ -390,6 +401,20 @@ def _split(results: Node | None, names: tuple[str, ...]) -> list[dict[str, str]]
     if results is None or not str(results):
         return []
     return [dict(zip(names, item.split("|"), strict=True)) for item in str(results).split(" ")]
+
+
+def _cited_rules(window: str, starts: list[list[dict[str, str]]], chosen_start: list[dict[str, str] | None],
+                 chosen_stop: list[dict[str, str] | None]) -> set[str]:
+    """The rules the answers of a chunk cite: chosen start and stop rules, every rule a "do not start" checked."""
+    rules = {window}
+    for checked, start, stop in zip(starts, chosen_start, chosen_stop, strict=True):
+        if start is not None:
+            rules.add(start["rule"])
+            if start["decisionCode"] == "do-not-start":
+                rules.update(row["rule"] for row in checked)
+        if stop is not None:
+            rules.update((stop["rule"], stop["governing"]))
+    return rules
 
 
 def _best(rows: list[dict[str, str]], accept: Any) -> dict[str, str] | None:
