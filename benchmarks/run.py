@@ -318,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _write(all_results: dict[int, Results], engines: list[str]) -> None:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    stem = f"results-{'-'.join(engines)}"
+    stem = f"results-{'-'.join(engines)}-x{'-'.join(str(factor) for factor in all_results)}"
     for suffix, text in ((".json", json.dumps(all_results, indent=2)), (".md", to_markdown(all_results))):
         out = OUT_DIR / (stem + suffix)
         tmp = out.with_suffix(suffix + ".tmp")
