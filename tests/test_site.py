@@ -311,6 +311,19 @@ def test_unknown_entities_fall_back_to_a_curie(kb: Graph) -> None:
     assert model.label(URIRef("https://w3id.org/evidencekb/id/nothing-here")) == "kb:nothing-here"
 
 
+@pytest.mark.parametrize(("name", "key"), [("annotations", "entity"), ("report-criteria", "publication")])
+def test_rows_queried_once_per_build_equal_the_rows_of_one_entity(kb: Graph, name: str, key: str) -> None:
+    """Page queries run once over the graph and are grouped (one query per page grew quadratically);
+    each page must still get exactly the rows, in the order, of the query bound to its entity."""
+    model = SiteModel(local_engine(kb), kb)
+    found = 0
+    for iri in model.pages:
+        rows = model.rows_about(name, key, iri)
+        assert rows == model.select(name, **{key: URIRef(iri)}).rows, iri
+        found += len(rows)
+    assert found, f"no entity page has {name} rows: the test checks nothing"
+
+
 def test_numbers_and_printed_sections_for_readers() -> None:
     from evidencekb.site_text import find_section, number_da, section_groups
 

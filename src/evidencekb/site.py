@@ -10,6 +10,7 @@ leaves the previous site untouched.
 from __future__ import annotations
 
 import functools
+import gc
 import http.server
 import inspect
 import json
@@ -55,6 +56,18 @@ def _step(message: str) -> Iterator[None]:
     _progress(f"{message} …")
     yield
     _progress(f"{message}: done in {time.perf_counter() - started:.1f} s")
+
+
+@contextmanager
+def _graph_out_of_gc() -> Iterator[None]:
+    """Keep the objects alive before the build (the rdflib graph: tens of objects a triple) out of the
+    cyclic garbage collector until the build ends. Otherwise every full collection, triggered by the
+    build's own allocations, walks the whole graph again, and the build grows with pages × graph size."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _audit_source(graph: Graph, engine: Any) -> Callable[[], list[Any]] | None:
@@ -190,9 +203,10 @@ def build_site(out: Path | None = None, *, graph: Graph | None = None) -> Path:
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}-build-", dir=out.parent))
     try:
         docs, built = work / "docs", work / "site"
-        generate_docs(docs, graph)
-        with _step("running mkdocs build (strict)"):
-            run_mkdocs(docs, built)
+        with _graph_out_of_gc():
+            generate_docs(docs, graph)
+            with _step("running mkdocs build (strict)"):
+                run_mkdocs(docs, built)
         _swap(built, out)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -76,9 +76,23 @@ class SiteModel:
     graph: Graph
     lang: str = "da"
     _nodes: dict[str, dict[str, list[Node]]] = field(default_factory=dict)
+    _grouped: dict[str, dict[str, list[dict[str, Node | None]]]] = field(default_factory=dict)
 
     def select(self, name: str, **bindings: Node) -> QueryResult:
         return self.engine.select(query_text(f"site/{name}"), bindings or None)
+
+    def rows_about(self, name: str, key: str, iri: object) -> list[dict[str, Node | None]]:
+        """The rows of `queries/site/<name>.rq` whose ?`key` is `iri`, in the query's order.
+
+        The query runs once over the whole graph and its rows are indexed by ?`key`: one query per page
+        would scan the graph once per page (quadratic at scale).
+        """
+        if name not in self._grouped:
+            groups: dict[str, list[dict[str, Node | None]]] = defaultdict(list)
+            for row in self.select(name).rows:
+                groups[str(row[key])].append(row)
+            self._grouped[name] = groups
+        return self._grouped[name].get(str(iri), [])
 
     # ----------------------------------------------------------------- labels
     @cached_property

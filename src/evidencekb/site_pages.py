@@ -138,7 +138,7 @@ class Pages:
         self.out[path] = text
 
     def annotations(self, iri: object) -> str:
-        rows = self.m.select("annotations", entity=URIRef(str(iri))).rows
+        rows = self.m.rows_about("annotations", "entity", iri)
         if not rows:
             return ""
         items = []
@@ -572,7 +572,7 @@ class Pages:
             if text:
                 parts.append(f"\n## {heading}\n\n{md(text)}\n")
         parts.append("\n## AGREE II-vurdering · appraisal\n\n" + self.appraisal(r))
-        items = m.select("report-criteria", publication=URIRef(r)).rows
+        items = m.rows_about("report-criteria", "publication", r)
         by_kind: dict[str, list[Any]] = defaultdict(list)
         for row in items:
             if row["item"] not in by_kind[str(row["kind"])]:
