@@ -2,7 +2,7 @@
 
 For synthetic knowledge bases ×1, ×10, ×100 (and a sampled ×1000) made by benchmarks/generate.py,
 measure on rdflib in memory, pyoxigraph in memory and an Oxigraph server (SPARQLWrapper):
-loading, validation, every table, `recommend` single and batch, the site build (×1 and ×10) and
+loading, validation, every table, `recommend` single and batch, the site build (on the rdflib graph) and
 every named question. Prints Markdown tables of medians and writes build/benchmarks/results.json.
 
     .venv/bin/python benchmarks/run.py                       # ×1, ×10, ×100
@@ -230,8 +230,7 @@ def run_scale(factor: int, engines: list[str], repeat: int) -> Results:
         }
         run_steps("rdflib", RdflibEngine(graph), max(1, repeat if factor < 100 else 1), results,
                   with_recommend_batch=factor < 10)
-        if factor <= 10:
-            run_site(graph, results)
+        run_site(graph, results)
 
     if "server" in engines and sampled:
         started = time.perf_counter()
