@@ -173,7 +173,7 @@ def run_recommend(name: str, engine: object, repeat: int, results: Results, with
     try:
         results.setdefault("recommend single", {})[name] = median_time(single, repeat, label=f"{name}: recommend")
         if not with_batch:
-            results.setdefault("recommend batch (1,000 patients)", {})[name] = "skipped (> 10 min on rdflib)"
+            results.setdefault("recommend batch (1,000 patients)", {})[name] = "not run (rdflib: patients × rules)"
             return
         results.setdefault("recommend batch (1,000 patients)", {})[name] = median_time(
             batch, max(1, repeat // 2), label=f"{name}: recommend batch"
