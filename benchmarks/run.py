@@ -36,10 +36,11 @@ from evidencekb.endpoint import RemoteEngine  # noqa: E402
 from evidencekb.errors import EvidenceKBError  # noqa: E402
 from evidencekb.graph import load_ontology  # noqa: E402
 from evidencekb.load import replace_graph  # noqa: E402
+from evidencekb.namespaces import DEFAULT_GRAPH  # noqa: E402
 from evidencekb.questions import questions  # noqa: E402
 from evidencekb.sparql import OxigraphEngine, RdflibEngine  # noqa: E402
 
-GRAPH = "https://w3id.org/evidencekb/graph"
+GRAPH = DEFAULT_GRAPH
 Results = dict[str, dict[str, float | str]]
 
 

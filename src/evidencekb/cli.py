@@ -13,6 +13,7 @@ from pathlib import Path
 
 from evidencekb import __version__
 from evidencekb.errors import EvidenceKBError
+from evidencekb.namespaces import DEFAULT_GRAPH
 
 DESCRIPTION = """\
 evidencekb – Medicinrådet's addendum on immunoglobulin substitution after CAR-T and bispecific
@@ -171,16 +172,21 @@ def build_parser() -> argparse.ArgumentParser:
         "Replace the knowledge base's named graph on a SPARQL endpoint (validated, atomic).",
         "Validates first and sends nothing if the data has violations (exit 1). A graph that fits in\n"
         "one request is replaced by one SPARQL Update; a larger one is sent in chunks into a staging\n"
-        "graph and swapped in by one MOVE, so readers see the old graph or the new one, never a mix.\n\n"
+        "graph and swapped in by one MOVE, so readers see the old graph or the new one, never a mix.\n"
+        "Progress goes to stderr. Exit: 0 loaded, 1 invalid data, 2 endpoint unreachable or failing.\n\n"
         "examples:\n  evidencekb load --endpoint http://127.0.0.1:7878/query "
         "--update-endpoint http://127.0.0.1:7878/update\n"
         "  evidencekb load --endpoint URL/query --update-endpoint URL/update --graph https://example.org/kb "
         "--max-request-mb 8",
     )
-    p.add_argument("--endpoint", required=True, metavar="QUERY_URL")
-    p.add_argument("--update-endpoint", required=True, metavar="UPDATE_URL")
-    p.add_argument("--graph", metavar="IRI", help="named graph to replace (default: the project's graph IRI)")
-    p.add_argument("--timeout", type=_positive_float, default=30.0, help="seconds per request (default 30)")
+    p.add_argument("--endpoint", required=True, metavar="QUERY_URL", help="SPARQL query URL (to check the load)")
+    p.add_argument("--update-endpoint", required=True, metavar="UPDATE_URL", help="SPARQL 1.1 Update URL")
+    p.add_argument(
+        "--graph", metavar="IRI", help=f"named graph to replace (default: {DEFAULT_GRAPH})"
+    )
+    p.add_argument(
+        "--timeout", type=_positive_float, default=30.0, metavar="SECONDS", help="seconds per request (default 30)"
+    )
     p.add_argument(
         "--max-request-mb",
         type=_positive_float,

@@ -34,9 +34,9 @@ from SPARQLWrapper.SPARQLExceptions import (
 )
 
 from evidencekb.errors import EndpointError, InputError
+from evidencekb.namespaces import DEFAULT_GRAPH
 from evidencekb.sparql import Bindings, QueryResult, values_block
 
-DEFAULT_GRAPH = "https://w3id.org/evidencekb/graph"
 DEFAULT_TIMEOUT = 30.0
 #: Pauses before the 2nd and 3rd attempt (3 attempts in all). Only connection errors and 5xx are retried.
 RETRY_DELAYS: tuple[float, ...] = (0.5, 1.5)

@@ -5,6 +5,8 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 EKB = Namespace("https://w3id.org/evidencekb/ontology#")
 KB = Namespace("https://w3id.org/evidencekb/id/")
+#: The named graph that `evidencekb load` fills and `--endpoint` queries read by default.
+DEFAULT_GRAPH = "https://w3id.org/evidencekb/graph"
 UNIT = Namespace("http://qudt.org/vocab/unit/")
 SCHEMA = Namespace("https://schema.org/")
 FABIO = Namespace("http://purl.org/spar/fabio/")
