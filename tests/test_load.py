@@ -77,6 +77,22 @@ def test_max_request_size_must_be_positive(capsys: pytest.CaptureFixture[str]) -
     assert "--max-request-mb: '0' must be greater than 0" in capsys.readouterr().err
 
 
+def test_the_final_move_is_sent_once_with_time_for_every_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[tuple[str, float, bool]] = []
+    monkeypatch.setattr(
+        load, "post_update", lambda url, update, timeout=30.0, retry=True: sent.append((update, timeout, retry))
+    )
+    monkeypatch.setattr(load, "count_triples", lambda url, graph, timeout=30.0: 300)
+    lines = [_line(i) for i in range(300)]
+    assert load.replace_graph("http://x/q", "http://x/u", lines, f"{EX}g", timeout=10, max_request_bytes=4000) == 300
+    inserts = [entry for entry in sent if entry[0].startswith("INSERT DATA")]
+    moves = [entry for entry in sent if entry[0].startswith("MOVE GRAPH <urn:evidencekb:staging:")]
+    assert len(inserts) > 3 and all(timeout == 10 and retry for _, timeout, retry in inserts)
+    assert moves == [(moves[0][0], 10 * len(inserts), False)]
+    assert moves[0][0].endswith(f"TO GRAPH <{EX}g>\n")
+    assert sent[-1] == moves[0]
+
+
 # ---------------------------------------------------------------------------------------------
 # Against the server
 # ---------------------------------------------------------------------------------------------

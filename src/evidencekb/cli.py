@@ -185,7 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--graph", metavar="IRI", help=f"named graph to replace (default: {DEFAULT_GRAPH})"
     )
     p.add_argument(
-        "--timeout", type=_positive_float, default=30.0, metavar="SECONDS", help="seconds per request (default 30)"
+        "--timeout", type=_positive_float, default=30.0, metavar="SECONDS",
+        help="seconds per request (default 30; the final swap of a chunked load may take this × chunks)",
     )
     p.add_argument(
         "--max-request-mb",

@@ -144,7 +144,9 @@ def replace_graph(
 
     say(f"swapping <{staging}> into <{graph_iri}> (one MOVE request)")
     try:
-        post_update(update_url, move_graph_update(staging, graph_iri), timeout, retry=False)
+        # A MOVE copies every staged triple (and deletes the old ones) in one transaction: on Oxigraph it
+        # takes about as long as all the chunks together, so it may wait `timeout` once per chunk.
+        post_update(update_url, move_graph_update(staging, graph_iri), timeout * len(chunks), retry=False)
     except EndpointError as error:
         raise EndpointError(
             f"{error} — the final MOVE may not have run: <{graph_iri}> is either the old or the new graph, "
