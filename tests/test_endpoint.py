@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import http.server
+import json
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from conftest_endpoint import Endpoint, free_port
@@ -321,3 +323,66 @@ def test_bound_value_reaches_filters_in_inner_groups(loaded_endpoint: Endpoint) 
     local = get_engine().select(query, bindings)
     assert local.rows, "the label should be found locally"
     assert ep.RemoteEngine(loaded_endpoint.query).select(query, bindings) == local
+
+
+# ---------------------------------------------------------------------------------------------
+# recommend and compare: the same answers through the endpoint
+# ---------------------------------------------------------------------------------------------
+
+
+def _patients() -> list[dict[str, object]]:
+    """Patients across the rules: adults and children, both therapy classes, IgG around the 4 g/L
+    cut-off, with and without infections, before and after six months, on and off substitution."""
+    patients = []
+    for index, (age, therapy, igg, infections, assessed) in enumerate(
+        (age, therapy, igg, infections, assessed)
+        for age in (9, 62)
+        for therapy in ("car-t", "bispecific")
+        for igg in (2.5, 4.0, 5.5)
+        for infections in (False, True)
+        for assessed in ("2026-03-01", "2026-09-01")
+    ):
+        immunoglobulin: dict[str, object] = {"status": "none"}
+        if index % 3 == 0:
+            immunoglobulin = {
+                "status": "ongoing", "start_date": "2026-02-01", "started_before_therapy": False,
+                "start_basis": "infections" if infections else "igg-below-4",
+            }
+        patients.append({
+            "age": age, "therapy": therapy, "therapy_start": "2026-01-15", "assessment_date": assessed,
+            "igg": {"value": igg, "unit": "g/L", "during_ig_substitution": False},
+            "severe_or_recurrent_bacterial_infections": infections, "immunoglobulin": immunoglobulin,
+        })
+    return patients
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_recommend_same_answers_locally_and_remotely(loaded_endpoint: Endpoint, lang: str) -> None:
+    from evidencekb.recommend import recommend_data
+
+    patients = _patients()
+    different = [
+        patient for patient in patients
+        if recommend_data(patient, lang, endpoint=loaded_endpoint.query) != recommend_data(patient, lang)
+    ]
+    assert len(patients) == 48
+    assert not different, f"{len(different)} patients answered differently through the endpoint: {different[:2]}"
+
+
+def test_compare_same_verdicts_locally_and_remotely(loaded_endpoint: Endpoint) -> None:
+    from evidencekb.compare import compare_data
+
+    for patient in _patients()[::5]:
+        assert compare_data(patient, "en", endpoint=loaded_endpoint.query) == compare_data(patient, "en")
+
+
+def test_recommend_cli_through_the_endpoint(
+    loaded_endpoint: Endpoint, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "patient.json"
+    path.write_text(json.dumps(_patients()[7]), encoding="utf-8")
+    assert main(["recommend", str(path), "--format", "json"]) == 0
+    local = capsys.readouterr().out
+    assert main(["recommend", str(path), "--format", "json", "--endpoint", loaded_endpoint.query]) == 0
+    assert capsys.readouterr().out == local
+    assert json.loads(local)["start"]
