@@ -386,3 +386,44 @@ def test_recommend_cli_through_the_endpoint(
     assert main(["recommend", str(path), "--format", "json", "--endpoint", loaded_endpoint.query]) == 0
     assert capsys.readouterr().out == local
     assert json.loads(local)["start"]
+
+
+# ---------------------------------------------------------------------------------------------
+# How bound values are written into a remote query
+# ---------------------------------------------------------------------------------------------
+
+LANG = {"lang": Literal("da")}
+
+
+def test_bound_terms_replace_their_variables_in_every_group() -> None:
+    query = (
+        "SELECT ?x ?lang WHERE { { ?x ?p ?l FILTER(LANG(?l) = ?lang) } UNION { ?x ?q ?lang }"
+        " FILTER EXISTS { ?x ?r ?m FILTER(LANG(?m) = ?lang) } } ORDER BY ?lang ?x"
+    )
+    text = ep.bind_values(query, LANG)
+    assert text.count('"da"') == 4  # three in patterns and filters, one in the top VALUES block
+    assert text.startswith("SELECT ?x ?lang WHERE {\nVALUES (?lang) {")
+    assert text.endswith("ORDER BY ?lang ?x")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT ?x WHERE { ?x ?p ?o BIND(STR(?o) AS ?lang) }",
+        "SELECT ?x WHERE { VALUES (?x ?lang) { (1 2) } }",
+        "SELECT ?x WHERE { { SELECT ?x ?lang WHERE { ?x ?p ?lang } } }",
+    ],
+)
+def test_where_a_term_cannot_stand_in_the_values_go_into_every_group(query: str) -> None:
+    assert ep.substitute_terms(query, LANG) is None
+    assert ep.bind_values(query, LANG) == ep.values_in_every_group(query, LANG)
+
+
+def test_a_blank_node_value_is_never_written_as_a_label() -> None:
+    assert ep.substitute_terms("SELECT ?x WHERE { ?x ?p ?b }", {"b": BNode()}) is None
+
+
+def test_variables_in_strings_iris_and_comments_are_left_alone() -> None:
+    query = 'SELECT ?x WHERE { ?x <http://e.org/?lang> "?lang" # ?lang\n FILTER(?y = ?lang) }'
+    text = ep.substitute_terms(query, LANG)
+    assert text == 'SELECT ?x WHERE { ?x <http://e.org/?lang> "?lang" # ?lang\n FILTER(?y = "da") }'

@@ -35,7 +35,7 @@ from SPARQLWrapper.SPARQLExceptions import (
 
 from evidencekb.errors import EndpointError, InputError
 from evidencekb.namespaces import DEFAULT_GRAPH
-from evidencekb.sparql import Bindings, QueryResult, values_block
+from evidencekb.sparql import Bindings, QueryResult, inline_values, values_block
 
 DEFAULT_TIMEOUT = 30.0
 #: Pauses before the 2nd and 3rd attempt (3 attempts in all). Only connection errors and 5xx are retried.
@@ -187,13 +187,71 @@ def add_from(query: str, graph_iri: str) -> str:
 
 
 def bind_values(query: str, bindings: Bindings) -> str:
-    """`query` with the bound values as a one-row VALUES block at the start of EVERY group.
+    """`query` with the bound values in it, answering exactly as the local engines' pre-binding does.
 
     Local engines pre-bind (rdflib `initBindings`, pyoxigraph `substitutions`): the value is seen
-    everywhere, also by a FILTER inside a UNION branch or OPTIONAL. One VALUES block at the top
-    (`sparql.inline_values`) would leave such inner FILTERs unbound and change the answer, so the
-    block goes into each group (not into a sub-SELECT's braces or a VALUES data block). Values are
-    RDF terms serialised with `.n3()` by `sparql.values_block`, so a quote or brace cannot escape.
+    everywhere, also by a FILTER inside a UNION branch, OPTIONAL or EXISTS. The same is done here by
+    writing each bound term in place of its variable (`substitute_terms`), plus a one-row VALUES
+    block at the top so the variable keeps its value where it is projected or sorted on. Terms are
+    serialised with `.n3()` by `sparql.values_block`, so a quote or brace cannot escape.
+
+    Where a variable cannot be replaced by a term (a `… AS ?v` target, a VALUES header) or the value
+    is a blank node, the VALUES block goes into EVERY group instead (`values_in_every_group`):
+    equivalent, but Oxigraph then joins each OPTIONAL and EXISTS group with its own block, 3–4×
+    slower on the tables (benchmarks/RESULTS.md).
+    """
+    substituted = substitute_terms(query, bindings)
+    if substituted is None:
+        return values_in_every_group(query, bindings)
+    return inline_values(substituted, [bindings])
+
+
+def substitute_terms(query: str, bindings: Bindings) -> str | None:
+    """Each bound variable replaced by its term, except in the outer query's SELECT clause and
+    solution modifiers (GROUP BY, ORDER BY, HAVING), where the top VALUES block binds it.
+
+    None where a term cannot stand in for the variable: a blank-node value, a `… AS ?v` target, a
+    VALUES header, or a sub-SELECT's projection or modifiers (the top block does not reach those).
+    """
+    if any(isinstance(term, BNode) for term in bindings.values()):
+        return None
+    out: list[str] = []
+    last = 0
+    depth = 0
+    keep_variables = False  # in a SELECT clause or after GROUP/ORDER/HAVING, until the next brace
+    in_values_header = False
+    previous_word = ""
+    for kind, start, end in _tokens(query):
+        if kind == "word":
+            previous_word = query[start:end].upper()
+            if previous_word in ("SELECT", "GROUP", "ORDER", "HAVING"):
+                keep_variables = True
+            elif previous_word == "WHERE":
+                keep_variables = False
+            elif previous_word == "VALUES":
+                in_values_header = True
+            continue
+        if kind in "{}":
+            depth += 1 if kind == "{" else -1
+            keep_variables = in_values_header = False
+        elif kind == "var" and query[start + 1 : end] in bindings:
+            if previous_word == "AS" or in_values_header or (keep_variables and depth > 0):
+                return None
+            if not keep_variables:
+                out.append(query[last:start])
+                out.append(bindings[query[start + 1 : end]].n3())
+                last = end
+        previous_word = ""
+    out.append(query[last:])
+    return "".join(out)
+
+
+def values_in_every_group(query: str, bindings: Bindings) -> str:
+    """`query` with the bound values as a one-row VALUES block at the start of EVERY group.
+
+    One VALUES block at the top (`sparql.inline_values`) would leave a FILTER inside a UNION branch
+    or nested group unbound and change the answer, so the block goes into each group (not into a
+    sub-SELECT's braces or a VALUES data block).
     """
     block = values_block([bindings]).strip()
     out: list[str] = []
@@ -225,7 +283,7 @@ def _group_openings(query: str) -> list[int]:
 
 
 def _tokens(query: str, i: int = 0) -> Iterator[tuple[str, int, int]]:
-    """Significant tokens: ('word', …), ('{', …), ('}', …), ('other', …); comments, strings, IRIs skipped."""
+    """Significant tokens: ('word' | 'var' | '{' | '}' | 'other', start, end); comments, strings, IRIs skipped."""
     n = len(query)
     while i < n:
         ch = query[i]
@@ -248,6 +306,13 @@ def _tokens(query: str, i: int = 0) -> Iterator[tuple[str, int, int]]:
         if ch in "{}":
             yield ch, i, i + 1
             i += 1
+            continue
+        if ch in "?$" and i + 1 < n and (query[i + 1].isalnum() or query[i + 1] == "_"):
+            j = i + 1
+            while j < n and (query[j].isalnum() or query[j] == "_"):
+                j += 1
+            yield "var", i, j
+            i = j
             continue
         if ch.isalpha() and (i == 0 or not (query[i - 1].isalnum() or query[i - 1] in "_?$:")):
             j = i
