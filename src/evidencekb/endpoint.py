@@ -1,12 +1,12 @@
 """Any SPARQL 1.1 endpoint: send updates and query the knowledge base's named graph.
 
-Loading (validate, then replace the graph atomically) is `evidencekb.load`; this module is the
-transport both use: `post_update`, `RemoteEngine`, the error messages and the bounded retry.
+Loading (validate, then replace the graph atomically) is `evidencekb.load`; this module is what
+it and the queries use: `post_update`, `RemoteEngine`, the error messages and the bounded retry.
 
 `RemoteEngine` runs the project's `.rq` files unchanged on the endpoint: the graph is chosen by
-adding `FROM <g>` to the query, values are bound as a `VALUES` block of RDF terms
-(`sparql.values_block`), and JSON results are converted to the same rdflib terms the local
-engines return, so tables and answers are identical to local runs.
+adding `FROM <g>` to the query, bound values are written into it as RDF terms (`bind_values`, the
+same answers as local pre-binding), and JSON results are converted to the same rdflib terms the
+local engines return, so tables and answers are identical to local runs.
 """
 
 from __future__ import annotations
