@@ -22,7 +22,8 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.namespace import XSD as _XSD
 
-from evidencekb.graph import load_data, load_graph, load_ontology
+from evidencekb.engines import project_ontology as ontology
+from evidencekb.graph import load_data, load_graph
 from evidencekb.namespaces import EKB, SH
 from evidencekb.paths import DATA_DIR
 from evidencekb.validate import Finding, load_shapes, validate_graph
@@ -36,11 +37,6 @@ NEGATIVE = sorted(p for p in FIXTURES.glob("*-[0-9][0-9][0-9].ttl"))
 @cache
 def shapes() -> Graph:
     return load_shapes()
-
-
-@cache
-def ontology() -> Graph:
-    return load_ontology()
 
 
 @cache
