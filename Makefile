@@ -12,10 +12,10 @@ STAMP := $(VENV)/.installed
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml site/package.json
+$(STAMP): pyproject.toml requirements.lock site/package.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -c requirements.lock -e '.[test]'
 	npm ci --prefix site --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -24,7 +24,9 @@ install: $(STAMP) ## Create .venv and install evidencekb with its test tools and
 run: install ## Main job: validate, print Tables 3-1/3-2, build the site into build/site
 	$(BIN)/evidencekb build
 
-test: install ## The whole test suite (CI runs exactly this)
+test: install ## Lint, import layers and the whole test suite (CI runs exactly this)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
 validate: install ## Validate data/ against ontology + SHACL + QC queries
@@ -36,13 +38,18 @@ site: install ## Build the site into build/site
 serve: install ## Build and serve the site on http://127.0.0.1:8000
 	$(BIN)/evidencekb site serve
 
-lint: install ## ruff
+lint: install ## ruff and the import-layer contract
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
 
 bench: install ## Benchmarks (not part of CI); results in benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/run.py
 
+lock: ## Re-resolve requirements.lock (the versions CI installs) after changing dependencies
+	$(BIN)/pip install -q uv
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 -q -o requirements.lock
+
 clean: ## Remove build output
 	rm -rf build
 
-.PHONY: help install run test validate site serve lint bench clean
+.PHONY: help install run test validate site serve lint bench lock clean

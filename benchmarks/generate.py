@@ -33,11 +33,11 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from evidencekb.graph import load_graph, turtle_files
+from evidencekb import project
 from evidencekb.namespaces import KB
-from evidencekb.paths import BUILD_DIR, DATA_DIR
+from evidencekb.rdf.turtle import load_graph, turtle_files
 
-OUT_DIR = BUILD_DIR / "benchmarks"
+OUT_DIR = project.current().build / "benchmarks"
 SHARED_FILES = ("document.ttl", "therapies.ttl", "patient-mapping.ttl")
 _KB_IRI = re.compile(r"<" + re.escape(str(KB)) + r"([^>]*)>")
 _BNODE = re.compile(r"(^|> )_:([A-Za-z0-9]+)")
@@ -49,8 +49,9 @@ TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 Renumbering = dict[int, int]
 
 
-def shared_names(data_dir: Path = DATA_DIR, lines: list[str] | None = None) -> set[str]:
+def shared_names(data_dir: Path | None = None, lines: list[str] | None = None) -> set[str]:
     """Local names of the kb: nodes that every copy shares (defined in the shared files, or columns)."""
+    data_dir = data_dir or project.current().data
     names: set[str] = set()
     for line in lines or []:
         subject, predicate, rest = line.split(" ", 2)
@@ -64,8 +65,9 @@ def shared_names(data_dir: Path = DATA_DIR, lines: list[str] | None = None) -> s
     return names
 
 
-def base_ntriples(data_dir: Path = DATA_DIR) -> list[str]:
+def base_ntriples(data_dir: Path | None = None) -> list[str]:
     """data/ as sorted N-Triples lines."""
+    data_dir = data_dir or project.current().data
     graph: Graph = load_graph(turtle_files([data_dir]))
     text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
     return sorted(line for line in text.splitlines() if line.strip())

@@ -32,13 +32,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import OUT_DIR, base_ntriples, generate, iter_copies  # noqa: E402
 
-from evidencekb.endpoint import RemoteEngine  # noqa: E402
 from evidencekb.errors import EvidenceKBError  # noqa: E402
-from evidencekb.graph import load_ontology  # noqa: E402
-from evidencekb.load import replace_graph  # noqa: E402
 from evidencekb.namespaces import DEFAULT_GRAPH  # noqa: E402
 from evidencekb.questions import questions  # noqa: E402
-from evidencekb.sparql import OxigraphEngine, RdflibEngine  # noqa: E402
+from evidencekb.rdf.turtle import load_ontology  # noqa: E402
+from evidencekb.sparql.core import OxigraphEngine, RdflibEngine  # noqa: E402
+from evidencekb.sparql.remote import RemoteEngine  # noqa: E402
+from evidencekb.store.load import replace_graph  # noqa: E402
 
 GRAPH = DEFAULT_GRAPH
 Results = dict[str, dict[str, float | str]]
@@ -146,8 +146,8 @@ def run_steps(name: str, engine: object, repeat: int, results: Results, with_rec
 def run_recommend(name: str, engine: object, repeat: int, results: Results, with_batch: bool = True) -> None:
     """`recommend` for one patient (a fresh Recommender: its set-up queries included) and for 1,000."""
     try:
-        from evidencekb.patient import parse_patient
-        from evidencekb.recommend import Recommender
+        from evidencekb.recommend.evaluate import Recommender
+        from evidencekb.recommend.patient import parse_patient
     except ImportError as error:
         results.setdefault("recommend single", {})[name] = f"n/a: {error}"
         return
@@ -185,9 +185,9 @@ def run_recommend(name: str, engine: object, repeat: int, results: Results, with
 
 def run_site(graph: Graph, results: Results) -> None:
     try:
-        import evidencekb.site as site
+        import evidencekb.site.build as site
     except ImportError:
-        results["site build"] = {"rdflib": "n/a: evidencekb.site not written yet"}
+        results["site build"] = {"rdflib": "n/a: evidencekb.site.build not written yet"}
         return
     out = Path(tempfile.mkdtemp(prefix="evidencekb-bench-site-"))
     try:
@@ -224,7 +224,7 @@ def run_scale(factor: int, engines: list[str], repeat: int) -> Results:
         graph += ontology
         graph += data
         results.setdefault("load / parse", {})["rdflib"] = time.perf_counter() - started
-        from evidencekb.validate import validate_graph
+        from evidencekb.checks.validate import validate_graph
 
         results["validate (SHACL + QC)"] = {
             "rdflib": median_time(lambda: validate_graph(data, ontology), 1, label="validate")

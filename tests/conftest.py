@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rdflib import Graph
 
-from evidencekb.engines import knowledge_base
+from evidencekb.rdf.cache import knowledge_base
 
 
 @pytest.fixture(scope="session")

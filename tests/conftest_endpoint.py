@@ -98,7 +98,7 @@ def sparql_server() -> Iterator[Endpoint]:
 @pytest.fixture(scope="session")
 def loaded_endpoint(sparql_server: Endpoint) -> Endpoint:
     """The server with the knowledge base loaded into the default named graph by `load_endpoint`."""
-    from evidencekb.load import load_endpoint
+    from evidencekb.pipeline import load_validated as load_endpoint
 
     load_endpoint(sparql_server.query, sparql_server.update)
     return sparql_server

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from evidencekb.audit import audit_checks, collect_findings, run_check
+from evidencekb import project
+from evidencekb.checks.audit import audit_checks, collect_findings, run_check
 from evidencekb.cli import main
-from evidencekb.graph import load_graph, load_ontology
-from evidencekb.paths import DATA_DIR
-from evidencekb.sparql import local_engine
+from evidencekb.rdf.turtle import load_graph, load_ontology
+from evidencekb.sparql.core import local_engine
 
 FIXTURES = Path(__file__).parent / "audit"
 KB = "https://w3id.org/evidencekb/id/"
@@ -41,7 +41,7 @@ def test_every_check_has_fixtures_and_an_expectation() -> None:
 
 def _fixture_graph(name: str) -> Graph:
     graph = load_ontology()
-    graph += load_graph([DATA_DIR / "document.ttl", FIXTURES / name])
+    graph += load_graph([project.current().data / "document.ttl", FIXTURES / name])
     return graph
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from evidencekb.paths import BUILD_DIR
-from evidencekb.site import build_site, make_server
+from evidencekb import project
+from evidencekb.site.build import build_site, make_server
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = BUILD_DIR / "screenshots"
+SCREENSHOTS = project.current().build / "screenshots"
 # Material renders Mermaid into a *closed* shadow root; open it so the test can see the SVG.
 OPEN_SHADOW_ROOTS = """
 const attach = Element.prototype.attachShadow;

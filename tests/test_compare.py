@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from evidencekb.cli import main
-from evidencekb.compare import compare_data
+from evidencekb.recommend.compare import compare_data
 
 KB = "https://w3id.org/evidencekb/id/"
 BASE: dict[str, Any] = {

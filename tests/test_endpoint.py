@@ -13,14 +13,16 @@ from conftest_endpoint import Endpoint, free_port
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
-from evidencekb import endpoint as ep
-from evidencekb import load
+from evidencekb.checks.validate import Finding
 from evidencekb.cli import main
-from evidencekb.engines import get_engine, knowledge_base
 from evidencekb.errors import EvidenceKBError
+from evidencekb.pipeline import load_validated
 from evidencekb.questions import questions, run_question
-from evidencekb.sparql import query_text
-from evidencekb.validate import Finding
+from evidencekb.rdf.cache import knowledge_base
+from evidencekb.sparql import remote as ep
+from evidencekb.sparql.core import query_text
+from evidencekb.sparql.engines import get_engine
+from evidencekb.store import load
 
 pytestmark = pytest.mark.endpoint
 
@@ -60,7 +62,7 @@ def test_load_from_cli_reports_the_triples(sparql_server: Endpoint, capsys: pyte
 
 def test_load_twice_is_idempotent(loaded_endpoint: Endpoint) -> None:
     first = ep.count_triples(loaded_endpoint.query, ep.DEFAULT_GRAPH)
-    load.load_endpoint(loaded_endpoint.query, loaded_endpoint.update)
+    load_validated(loaded_endpoint.query, loaded_endpoint.update)
     second = ep.count_triples(loaded_endpoint.query, ep.DEFAULT_GRAPH)
     assert first == second
     assert abs(second - len(knowledge_base())) <= len(knowledge_base()) // 100  # literal canonicalisation only
@@ -71,7 +73,9 @@ def test_load_refuses_invalid_data(
 ) -> None:
     before = ep.count_triples(loaded_endpoint.query, ep.DEFAULT_GRAPH)
     violation = Finding("kb:broken", "ekb:value", "sh:DatatypeConstraintComponent", "Violation", "not a decimal")
-    monkeypatch.setattr("evidencekb.validate.validate_graph", lambda data, ontology=None, shapes=None: [violation])
+    monkeypatch.setattr(
+        "evidencekb.checks.validate.validate_graph", lambda data, ontology=None, shapes=None: [violation]
+    )
     monkeypatch.setattr(load, "post_update", lambda *a, **k: pytest.fail("an invalid graph must not be sent"))
     code = main(["load", "--endpoint", loaded_endpoint.query, "--update-endpoint", loaded_endpoint.update])
     err = _one_line_error(capsys)
@@ -260,8 +264,9 @@ def test_load_into_endpoint_answering_500_is_reported(
     base, requests = failing_server
     assert main(["load", "--endpoint", f"{base}/query", "--update-endpoint", f"{base}/update"]) == 2
     err = _one_line_error(capsys)
-    assert f"{base}/update answered HTTP 500: Internal failure" in err
-    assert requests == ["POST"] * 3
+    assert f"{base}/query answered HTTP 500: Internal failure" in err
+    assert "checked before writing: nothing was sent" in err
+    assert requests == ["POST"] * 3  # the query endpoint is probed (with bounded retry) before any write
 
 
 def test_endpoint_answering_400_is_not_retried(
@@ -358,7 +363,7 @@ def _patients() -> list[dict[str, object]]:
 
 @pytest.mark.parametrize("lang", ["en", "da"])
 def test_recommend_same_answers_locally_and_remotely(loaded_endpoint: Endpoint, lang: str) -> None:
-    from evidencekb.recommend import recommend_data
+    from evidencekb.recommend.evaluate import recommend_data
 
     patients = _patients()
     different = [
@@ -370,7 +375,7 @@ def test_recommend_same_answers_locally_and_remotely(loaded_endpoint: Endpoint, 
 
 
 def test_compare_same_verdicts_locally_and_remotely(loaded_endpoint: Endpoint) -> None:
-    from evidencekb.compare import compare_data
+    from evidencekb.recommend.compare import compare_data
 
     for patient in _patients()[::5]:
         assert compare_data(patient, "en", endpoint=loaded_endpoint.query) == compare_data(patient, "en")

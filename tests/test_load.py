@@ -12,11 +12,11 @@ from conftest_endpoint import Endpoint
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from evidencekb import endpoint as ep
-from evidencekb import load
 from evidencekb.cli import main
-from evidencekb.engines import get_engine
 from evidencekb.errors import EndpointError, InputError
+from evidencekb.sparql import remote as ep
+from evidencekb.sparql.engines import get_engine
+from evidencekb.store import load
 from evidencekb.tables import TABLE_IDS, table_data
 
 EX = "https://example.org/"
@@ -74,7 +74,7 @@ def test_max_request_size_must_be_positive(capsys: pytest.CaptureFixture[str]) -
     with pytest.raises(SystemExit) as exit_info:
         main(["load", "--endpoint", "http://x/q", "--update-endpoint", "http://x/u", "--max-request-mb", "0"])
     assert exit_info.value.code == 2
-    assert "--max-request-mb: '0' must be greater than 0" in capsys.readouterr().err
+    assert "--max-request-mb: '0' must be a finite number greater than 0" in capsys.readouterr().err
 
 
 def test_the_final_move_is_sent_once_with_time_for_every_chunk(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,10 +13,10 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from evidencekb.cli import main
-from evidencekb.graph import load_ontology
 from evidencekb.namespaces import KB
 from evidencekb.questions import format_result, list_questions, questions, run_question
-from evidencekb.sparql import OxigraphEngine, QueryResult, RdflibEngine, query_text
+from evidencekb.rdf.turtle import load_ontology
+from evidencekb.sparql.core import OxigraphEngine, QueryResult, RdflibEngine, query_text
 
 NAMES = [q.name for q in questions()]
 REQUIRED = {

@@ -14,7 +14,7 @@ from rdflib import Literal
 from evidencekb.cli import main
 from evidencekb.errors import InputError
 from evidencekb.namespaces import UNIT
-from evidencekb.recommend import months_between, recommend_data, shift
+from evidencekb.recommend.evaluate import months_between, recommend_data, shift
 
 KB = "https://w3id.org/evidencekb/id/"
 BASE: dict[str, Any] = {
@@ -405,9 +405,9 @@ def test_batch_unknown_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 
 def test_rdflib_engine_gives_the_same_answers(kb) -> None:  # noqa: ANN001
-    from evidencekb.patient import parse_patient
-    from evidencekb.recommend import Recommender
-    from evidencekb.sparql import RdflibEngine
+    from evidencekb.recommend.evaluate import Recommender
+    from evidencekb.recommend.patient import parse_patient
+    from evidencekb.sparql.core import RdflibEngine
 
     reference = Recommender(RdflibEngine(kb))
     for case in CASES:
@@ -420,10 +420,10 @@ def test_rdflib_engine_gives_the_same_answers(kb) -> None:  # noqa: ANN001
 def test_batch_looks_up_the_cited_rules_in_one_query() -> None:
     """A batch gives the answers of one patient at a time, and reads the rules it cites in ONE query
     (a query per rule read every rule of the graph each time: rules² at scale)."""
-    from evidencekb.engines import get_engine
-    from evidencekb.patient import parse_patient
-    from evidencekb.recommend import Recommender
-    from evidencekb.sparql import Bindings, QueryResult
+    from evidencekb.recommend.evaluate import Recommender
+    from evidencekb.recommend.patient import parse_patient
+    from evidencekb.sparql.core import Bindings, QueryResult
+    from evidencekb.sparql.engines import get_engine
 
     engine = get_engine()
     titles: list[str] = []

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evidencekb.recommend import recommend_data
+from evidencekb.recommend.evaluate import recommend_data
 
 THERAPIES = ["car-t", "bispecific", "CAR-T", "axi-cel", "Carvykti", "teclistamab", "cilta-cel", "Yescarta"]
 START_DECISIONS = {"start", "do-not-start", "general-criteria", "individual-assessment", "already-on-ig"}

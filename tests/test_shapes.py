@@ -22,11 +22,11 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.namespace import XSD as _XSD
 
-from evidencekb.engines import project_ontology as ontology
-from evidencekb.graph import load_data, load_graph
+from evidencekb import project
+from evidencekb.checks.validate import Finding, load_shapes, validate_graph
 from evidencekb.namespaces import EKB, SH
-from evidencekb.paths import DATA_DIR
-from evidencekb.validate import Finding, load_shapes, validate_graph
+from evidencekb.rdf.cache import project_ontology as ontology
+from evidencekb.rdf.turtle import load_data, load_graph
 
 FIXTURES = Path(__file__).parent / "shapes"
 VALID = FIXTURES / "valid-minimal.ttl"
@@ -248,4 +248,4 @@ def test_mutations_of_shipped_nodes_are_reported() -> None:
 def test_ontology_declares_no_owl_thing_instances() -> None:
     """Guard for the coverage test: typed data nodes are never typed with OWL/RDFS meta-classes."""
     meta = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, RDFS.Class}
-    assert not {c for c in shipped().objects(None, RDF.type)} & meta, f"meta-classes typed in {DATA_DIR}"
+    assert not {c for c in shipped().objects(None, RDF.type)} & meta, f"meta-classes typed in {project.current().data}"

@@ -13,15 +13,15 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-import evidencekb.site as site_module
+import evidencekb.site.build as site_module
 from evidencekb.errors import EvidenceKBError
-from evidencekb.graph import load_ontology
 from evidencekb.namespaces import EKB, KB
-from evidencekb.site import build_site, generate_docs
-from evidencekb.site_model import SiteModel
-from evidencekb.site_query import examples
-from evidencekb.site_text import md, slug
-from evidencekb.sparql import local_engine
+from evidencekb.rdf.turtle import load_ontology
+from evidencekb.site.build import build_site, generate_docs
+from evidencekb.site.model import SiteModel
+from evidencekb.site.query import examples
+from evidencekb.site.text import md, slug
+from evidencekb.sparql.core import local_engine
 
 PRIMARY_STUDIES = 10
 SECONDARY_PUBLICATIONS = 8
@@ -286,7 +286,7 @@ def test_a_broken_generated_link_fails_the_strict_build(tmp_path: Path, monkeypa
 def test_audit_page_lists_findings_or_says_it_is_unavailable(built: Path) -> None:
     html = (built / "audit" / "index.html").read_text(encoding="utf-8")
     try:
-        from evidencekb.audit import collect_findings
+        from evidencekb.checks.audit import collect_findings
     except ImportError:
         assert "audit not available" in html
         return
@@ -325,7 +325,7 @@ def test_rows_queried_once_per_build_equal_the_rows_of_one_entity(kb: Graph, nam
 
 
 def test_numbers_and_printed_sections_for_readers() -> None:
-    from evidencekb.site_text import find_section, number_da, section_groups
+    from evidencekb.site.text import find_section, number_da, section_groups
 
     assert number_da("0.120") == "0,12" and number_da(4) == "4" and number_da("-1.50") == "-1,5"
     cell = ("Follow-up: 6 måneder\nImmunstatus\n- median IgG 590 mg/dL (p = 0.2).\n"

@@ -20,7 +20,7 @@ from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from evidencekb import tables
 from evidencekb.cli import main
 from evidencekb.errors import InputError
-from evidencekb.sparql import Engine, OxigraphEngine, RdflibEngine, query_text
+from evidencekb.sparql.core import Engine, OxigraphEngine, RdflibEngine, query_text
 
 GOLDEN = Path(__file__).parent / "golden"
 EKB = Namespace("https://w3id.org/evidencekb/ontology#")

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from evidencekb import project
+from evidencekb.checks.validate import Finding, qc_findings
 from evidencekb.cli import main
-from evidencekb.graph import load_graph, load_ontology
-from evidencekb.paths import QUERIES_DIR
-from evidencekb.validate import Finding, qc_findings
+from evidencekb.rdf.turtle import load_graph, load_ontology
 
 TESTS = Path(__file__).parent
 VALID = TESTS / "shapes" / "valid-minimal.ttl"
 BAD = TESTS / "shapes" / "CriterionShape-001.ttl"
-RULES = sorted(p.stem for p in (QUERIES_DIR / "qc").glob("*.rq"))
+RULES = sorted(p.stem for p in (project.current().queries / "qc").glob("*.rq"))
 
 
 def qc(*paths: Path) -> list[Finding]:
@@ -103,7 +103,7 @@ def test_qc_rule_fires_and_stays_silent(rule: str) -> None:
 
 def test_qc_queries_have_headers() -> None:
     for rule in RULES:
-        text = (QUERIES_DIR / "qc" / f"{rule}.rq").read_text(encoding="utf-8")
+        text = (project.current().queries / "qc" / f"{rule}.rq").read_text(encoding="utf-8")
         lines = text.splitlines()
         assert lines[0].startswith("# # "), f"{rule}.rq must start with '# # Title'"
         assert "# **Problem:**" in text and "# **Solution:**" in text, rule

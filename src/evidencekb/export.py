@@ -1,7 +1,7 @@
 """Serialise the merged knowledge base."""
 
-from evidencekb.engines import knowledge_base
 from evidencekb.namespaces import PREFIXES
+from evidencekb.rdf.cache import knowledge_base
 
 FORMATS = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt"}
 

@@ -1,15 +1,31 @@
-"""The main job behind `evidencekb build`: validate, print the summary tables, build the site."""
+"""Jobs that chain several steps: the main job behind `evidencekb build`, and the validated load."""
 
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
+
+from evidencekb.errors import InputError
+from evidencekb.sparql.remote import DEFAULT_GRAPH, DEFAULT_TIMEOUT, check_graph_iri, check_url
+from evidencekb.store.load import (
+    DEFAULT_MAX_REQUEST_BYTES,
+    Progress,
+    graph_lines,
+    replace_graph,
+)
+
+
+class InvalidDataError(InputError):
+    """The data does not conform: nothing was loaded (exit 1, like `evidencekb validate`)."""
+
+    exit_code = 1
 
 
 def run_main_job(site_out: Path | None = None) -> int:
-    from evidencekb.site import build_site
+    from evidencekb.checks.validate import validate_paths
+    from evidencekb.site.build import build_site
     from evidencekb.tables import render_table
-    from evidencekb.validate import validate_paths
 
     print("[1/3] Validating data/ against the ontology and SHACL shapes …", file=sys.stderr)
     report = validate_paths()
@@ -23,3 +39,42 @@ def run_main_job(site_out: Path | None = None) -> int:
     print("[3/3] Building the site …", file=sys.stderr)
     print(f"Site built in {build_site(site_out)}")
     return 0
+
+
+def load_validated(
+    query_url: str,
+    update_url: str,
+    graph: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+    progress: Progress | None = None,
+) -> str:
+    """Validate ontology + data, replace the named graph on the endpoint, return a summary line."""
+    from rdflib import Graph
+
+    from evidencekb.checks.validate import validate_graph
+    from evidencekb.rdf.cache import project_data, project_ontology
+
+    graph_iri = check_graph_iri(graph or DEFAULT_GRAPH)
+    check_url(query_url, "--endpoint")
+    check_url(update_url, "--update-endpoint")
+    ontology, data = project_ontology(), project_data()
+    violations = [f for f in validate_graph(data, ontology) if f.severity == "Violation"]
+    if violations:
+        raise InvalidDataError(
+            f"refusing to load: the data has {len(violations)} violation(s) "
+            f"(first: {violations[0].focus_node} {violations[0].message[:80]!r}); "
+            "run `evidencekb validate` for the list"
+        )
+    merged = Graph()
+    merged += ontology
+    merged += data
+    started = time.perf_counter()
+    loaded = replace_graph(
+        query_url, update_url, graph_lines(merged), graph_iri, timeout, max_request_bytes, progress
+    )
+    seconds = time.perf_counter() - started
+    return (
+        f"Loaded {loaded} triples (ontology + data, validated; {len(merged)} sent) "
+        f"into <{graph_iri}> at {update_url} in {seconds:.1f} s"
+    )

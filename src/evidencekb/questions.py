@@ -16,12 +16,14 @@ from pathlib import Path
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
+from evidencekb import project
 from evidencekb.errors import EvidenceKBError, InputError
 from evidencekb.namespaces import PREFIXES
-from evidencekb.paths import QUERIES_DIR
-from evidencekb.sparql import QueryResult, query_header, read_query_file
+from evidencekb.sparql.core import QueryResult, query_header, read_query_file
 
-QUESTIONS_DIR = QUERIES_DIR / "questions"
+
+def questions_dir() -> Path:
+    return project.current().queries / "questions"
 FORMATS = ("table", "csv", "json")
 CELL_WIDTH = 80  # long verbatim texts are cut in the text table (csv and json keep them whole)
 
@@ -37,7 +39,7 @@ class Question:
 def questions() -> list[Question]:
     """Every named question, sorted by name."""
     found = []
-    for path in sorted(QUESTIONS_DIR.glob("*.rq")):
+    for path in sorted(questions_dir().glob("*.rq")):
         header = query_header(path.read_text(encoding="utf-8")).splitlines()
         title = header[0].lstrip("# ").strip() if header else path.stem
         asked = next((line.split("**Question:**", 1)[1].strip() for line in header if "**Question:**" in line), "")
@@ -62,7 +64,7 @@ def question_text(name_or_path: str) -> tuple[str, str]:
         if not path.is_file():
             raise InputError(f"{path}: no such query file")
         return str(path), read_query_file(path)
-    candidate = QUESTIONS_DIR / f"{name_or_path}.rq"
+    candidate = questions_dir() / f"{name_or_path}.rq"
     if "/" in name_or_path or not candidate.is_file():
         names = ", ".join(q.name for q in questions())
         raise InputError(f"no question named {name_or_path!r} (named questions: {names}; or give a FILE.rq)")
@@ -70,10 +72,14 @@ def question_text(name_or_path: str) -> tuple[str, str]:
 
 
 def run_question(
-    name_or_path: str, format: str = "table", endpoint: str | None = None, graph: str | None = None
+    name_or_path: str,
+    format: str = "table",
+    endpoint: str | None = None,
+    graph: str | None = None,
+    allow_service: bool = False,
 ) -> str:
     """Run a named question or `.rq` file and format its rows (output ends with a newline)."""
-    from evidencekb.engines import get_engine
+    from evidencekb.sparql.engines import get_engine
 
     if format not in FORMATS:
         raise InputError(f"--format: {format!r} is not one of {', '.join(FORMATS)}")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from evidencekb.engines import get_engine
-from evidencekb.sparql import query_text
+from evidencekb.sparql.core import query_text
+from evidencekb.sparql.engines import get_engine
 
 
 def class_counts() -> list[tuple[str, str, int]]:

@@ -16,10 +16,10 @@ from typing import Any
 
 from rdflib import Literal
 
-from evidencekb.engines import get_engine
 from evidencekb.errors import InputError
 from evidencekb.namespaces import KB
-from evidencekb.sparql import Engine, query_text
+from evidencekb.sparql.core import Engine, query_text
+from evidencekb.sparql.engines import get_engine
 
 TABLE_IDS: tuple[str, ...] = ("3-1", "3-2", "8-1", "8-2", "8-3", "8-4", "8-5", "8-6", "8-7")
 FORMATS: tuple[str, ...] = ("markdown", "csv", "json", "text")
@@ -196,10 +196,10 @@ def render_table(
     return to_markdown(data, label)
 
 
-def list_tables(lang: str = "da", engine: Engine | None = None) -> str:
+def list_tables(lang: str = "da", endpoint: str | None = None, graph: str | None = None) -> str:
     """One line per table that can be regenerated: its ID and printed title."""
     _check_lang(lang)
-    engine = engine or get_engine()
+    engine = get_engine(endpoint, graph)
     result = engine.select(query_text("tables/list"), {"lang": Literal(lang)})
     titles = {str(row["notation"]): str(row.get("title") or "") for row in result.rows}
     return "\n".join(f"{table_id}  {titles.get(table_id, '(not in the graph)')}" for table_id in TABLE_IDS)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from rdflib import Graph
 
+from evidencekb import project
 from evidencekb.errors import InputError
 from evidencekb.namespaces import bind_prefixes
-from evidencekb.paths import DATA_DIR, ONTOLOGY_DIR
 
 _LINE_PATTERN = re.compile(r"at line (\d+)")
 _REASON_PATTERN = re.compile(r"Bad syntax \(([^)]*)\)")
@@ -62,9 +62,9 @@ def load_graph(paths: Sequence[Path]) -> Graph:
 
 def load_ontology() -> Graph:
     """The project's ontology and code lists."""
-    return load_graph([ONTOLOGY_DIR])
+    return load_graph([project.current().ontology])
 
 
 def load_data(data_paths: Sequence[Path] | None = None) -> Graph:
     """The data graph: the project's `data/` or the given files and folders instead."""
-    return load_graph(list(data_paths) if data_paths else [DATA_DIR])
+    return load_graph(list(data_paths) if data_paths else [project.current().data])

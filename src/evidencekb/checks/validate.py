@@ -15,10 +15,10 @@ from pyshacl import validate as shacl_validate
 from rdflib import Graph, Namespace, URIRef
 from rdflib.term import Node
 
-from evidencekb.graph import load_data, load_graph, load_ontology
+from evidencekb import project
 from evidencekb.namespaces import SH, bind_prefixes
-from evidencekb.paths import QUERIES_DIR, VALIDATORS_DIR
-from evidencekb.sparql import OxigraphEngine, query_header
+from evidencekb.rdf.turtle import load_data, load_graph, load_ontology
+from evidencekb.sparql.core import OxigraphEngine, query_header
 
 SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 SHAPES = Namespace("https://w3id.org/evidencekb/shapes#")
@@ -49,34 +49,37 @@ class ValidationReport:
     def conforms(self) -> bool:
         return not any(f.severity == "Violation" for f in self.findings)
 
-    def to_json(self) -> str:
+    def to_json(self, max_findings: int | None = None) -> str:
         return json.dumps(
             {
                 "conforms": self.conforms,
                 "violations": sum(f.severity == "Violation" for f in self.findings),
-                "results": [asdict(f) for f in self.findings],
+                "results": [asdict(f) for f in self.findings[:max_findings]],
+                "total_findings": len(self.findings),
                 "data_files": self.data_files,
             },
             ensure_ascii=False,
             indent=2,
         )
 
-    def to_text(self) -> str:
+    def to_text(self, max_findings: int | None = None) -> str:
         if not self.findings:
             return f"Conforms: {len(self.data_files)} data file(s), no violations."
         lines = []
-        for f in self.findings:
+        for f in self.findings[:max_findings]:
             where = f"{f.focus_node}" + (f"  {f.path}" if f.path else "")
             value = f"  (value: {f.value})" if f.value else ""
             lines.append(f"{f.severity.upper()}: {where}\n    {f.message}{value}\n    [{f.constraint}]")
         violations = sum(f.severity == "Violation" for f in self.findings)
         verdict = "Does not conform" if violations else "Conforms (with warnings)"
+        if max_findings is not None and len(self.findings) > max_findings:
+            lines.append(f"… {len(self.findings) - max_findings} more not shown (--max-violations N shows more)")
         lines.append(f"{verdict}: {violations} violation(s), {len(self.findings) - violations} other finding(s).")
         return "\n".join(lines)
 
 
 def load_shapes() -> Graph:
-    return load_graph([path for path in sorted(VALIDATORS_DIR.glob("*.ttl"))])
+    return load_graph([path for path in sorted(project.current().validators.glob("*.ttl"))])
 
 
 def validate_graph(
@@ -111,7 +114,7 @@ def qc_findings(graph: Graph) -> list[Finding]:
     """Run every `queries/qc/*.rq`; each row it returns is a violation (zero rows = pass)."""
     engine = OxigraphEngine(graph)  # ~100x faster than rdflib for these whole-graph queries
     findings = []
-    for path in sorted((QUERIES_DIR / "qc").glob("*.rq")):
+    for path in sorted((project.current().queries / "qc").glob("*.rq")):
         text = path.read_text(encoding="utf-8")
         header = query_header(text).splitlines()
         title = header[0].lstrip("# ").strip() if header else path.stem
@@ -131,13 +134,12 @@ def qc_findings(graph: Graph) -> list[Finding]:
 
 def validate_paths(data_paths: Sequence[Path] | None = None) -> ValidationReport:
     """Validate the project's data (or the given files/folders instead), with ontology and shapes."""
-    from evidencekb.graph import turtle_files
-    from evidencekb.paths import DATA_DIR
+    from evidencekb.rdf.turtle import turtle_files
 
-    files = turtle_files(list(data_paths) if data_paths else [DATA_DIR])
+    files = turtle_files(list(data_paths) if data_paths else [project.current().data])
     if data_paths:
         return ValidationReport(validate_graph(load_data(data_paths)), [str(f) for f in files])
-    from evidencekb.engines import project_data, project_ontology  # parsed once, reused by tables and site
+    from evidencekb.rdf.cache import project_data, project_ontology  # parsed once, reused by tables and site
 
     return ValidationReport(validate_graph(project_data(), project_ontology()), [str(f) for f in files])
 

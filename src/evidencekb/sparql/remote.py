@@ -1,6 +1,6 @@
 """Any SPARQL 1.1 endpoint: send updates and query the knowledge base's named graph.
 
-Loading (validate, then replace the graph atomically) is `evidencekb.load`; this module is what
+Loading (validate, then replace the graph atomically) is `evidencekb.store.load`; this module is what
 it and the queries use: `post_update`, `RemoteEngine`, the error messages and the bounded retry.
 
 `RemoteEngine` runs the project's `.rq` files unchanged on the endpoint: the graph is chosen by
@@ -35,7 +35,7 @@ from SPARQLWrapper.SPARQLExceptions import (
 
 from evidencekb.errors import EndpointError, InputError
 from evidencekb.namespaces import DEFAULT_GRAPH
-from evidencekb.sparql import Bindings, QueryResult, inline_values, values_block
+from evidencekb.sparql.core import Bindings, QueryResult, inline_values, values_block
 
 DEFAULT_TIMEOUT = 30.0
 #: Pauses before the 2nd and 3rd attempt (3 attempts in all). Only connection errors and 5xx are retried.

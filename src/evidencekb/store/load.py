@@ -1,6 +1,6 @@
 """Load the knowledge base into a named graph on a SPARQL 1.1 endpoint, atomically.
 
-`load_endpoint` validates ontology + data and refuses to send anything invalid. Then `replace_graph`:
+`replace_graph` first checks that both endpoints answer (nothing is written otherwise), then:
 
 * A graph whose update fits in `max_request_bytes` goes in ONE request:
   `DROP SILENT GRAPH <g> ; INSERT DATA { GRAPH <g> { … } }`.
@@ -21,23 +21,19 @@ inserting the same triples again changes nothing.
 from __future__ import annotations
 
 import re
-import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from rdflib import Graph
 
-from evidencekb.endpoint import (
-    DEFAULT_GRAPH,
+from evidencekb.errors import EndpointError, InputError
+from evidencekb.sparql.remote import (
     DEFAULT_TIMEOUT,
     check_graph_iri,
-    check_url,
     count_triples,
     post_update,
 )
-from evidencekb.errors import EndpointError, InputError
 
 #: Default size of one update request. Oxigraph's limit is 128 MiB; smaller requests also keep
 #: each transaction's memory modest on other stores.
@@ -49,11 +45,6 @@ _OBJECT_BNODE = re.compile(r'\s_:([^\s"<>]+)\s*\.\s*$')
 Progress = Callable[[str], None]
 
 
-class InvalidDataError(InputError):
-    """The data does not conform: nothing was loaded (exit 1, like `evidencekb validate`)."""
-
-    exit_code = 1
-
 
 @dataclass(frozen=True)
 class Chunk:
@@ -62,45 +53,6 @@ class Chunk:
     text: str
     triples: int
     has_blank_nodes: bool
-
-
-def load_endpoint(
-    query_url: str,
-    update_url: str,
-    graph: str | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    data_paths: Sequence[Path] | None = None,
-    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
-    progress: Progress | None = None,
-) -> str:
-    """Validate ontology + data, replace the named graph on the endpoint, return a summary line."""
-    from evidencekb.graph import load_data, load_ontology
-    from evidencekb.validate import validate_graph
-
-    graph_iri = check_graph_iri(graph or DEFAULT_GRAPH)
-    check_url(query_url, "--endpoint")
-    check_url(update_url, "--update-endpoint")
-    ontology = load_ontology()
-    data = load_data(data_paths)
-    violations = [f for f in validate_graph(data, ontology) if f.severity == "Violation"]
-    if violations:
-        raise InvalidDataError(
-            f"refusing to load: the data has {len(violations)} violation(s) "
-            f"(first: {violations[0].focus_node} {violations[0].message[:80]!r}); "
-            "run `evidencekb validate` for the list"
-        )
-    merged = Graph()
-    merged += ontology
-    merged += data
-    started = time.perf_counter()
-    loaded = replace_graph(
-        query_url, update_url, graph_lines(merged), graph_iri, timeout, max_request_bytes, progress
-    )
-    seconds = time.perf_counter() - started
-    return (
-        f"Loaded {loaded} triples (ontology + data, validated; {len(merged)} sent) "
-        f"into <{graph_iri}> at {update_url} in {seconds:.1f} s"
-    )
 
 
 def graph_lines(graph: Graph) -> list[str]:
@@ -121,9 +73,10 @@ def replace_graph(
     graph_iri = check_graph_iri(graph_iri)
     say = progress or (lambda message: None)
     chunks = chunk_lines(lines, max_request_bytes - _wrapper_bytes(graph_iri))
+    probe_endpoints(query_url, update_url, graph_iri, timeout)
     if len(chunks) <= 1:
         post_update(update_url, replace_graph_update(chunks[0].text if chunks else "", graph_iri), timeout)
-        return count_triples(query_url, graph_iri, timeout)
+        return _count_after_write(query_url, graph_iri, timeout)
 
     staging = f"urn:evidencekb:staging:{uuid.uuid4()}"
     sent = 0
@@ -152,7 +105,7 @@ def replace_graph(
             f"{error} — the final MOVE may not have run: <{graph_iri}> is either the old or the new graph, "
             f"never a mix; remove the leftover staging graph with `DROP SILENT GRAPH <{staging}>`"
         ) from None
-    loaded = count_triples(query_url, graph_iri, timeout)
+    loaded = _count_after_write(query_url, graph_iri, timeout)
     if loaded != staged:
         raise EndpointError(f"<{graph_iri}> holds {loaded:,} triples after the MOVE, the staging graph held {staged:,}")
     return loaded
@@ -267,6 +220,28 @@ def insert_data_update(ntriples: str, graph_iri: str) -> str:
 def move_graph_update(source_iri: str, target_iri: str) -> str:
     """Replace the target with the source in one operation (no SILENT: a missing source is an error)."""
     return f"MOVE GRAPH <{source_iri}> TO GRAPH <{target_iri}>\n"
+
+
+def probe_endpoints(query_url: str, update_url: str, graph_iri: str, timeout: float) -> None:
+    """Check that both endpoints answer before anything is written (the update probe changes nothing)."""
+    try:
+        count_triples(query_url, graph_iri, timeout)
+    except EndpointError as error:
+        raise EndpointError(f"{error} — checked before writing: nothing was sent to {update_url}") from None
+    try:
+        post_update(update_url, f"DROP SILENT GRAPH <urn:evidencekb:probe:{uuid.uuid4()}>", timeout)
+    except EndpointError as error:
+        raise EndpointError(f"{error} — checked before writing: <{graph_iri}> is unchanged") from None
+
+
+def _count_after_write(query_url: str, graph_iri: str, timeout: float) -> int:
+    try:
+        return count_triples(query_url, graph_iri, timeout)
+    except EndpointError as error:
+        raise EndpointError(
+            f"{error} — the update was sent and <{graph_iri}> has been replaced, but its size could not be "
+            "read back to confirm it"
+        ) from None
 
 
 def _wrapper_bytes(graph_iri: str) -> int:

@@ -6,9 +6,9 @@ import html
 import json
 from dataclasses import dataclass
 
-from evidencekb.paths import QUERIES_DIR
-from evidencekb.site_jsonld import dumps
-from evidencekb.sparql import query_header
+from evidencekb import project
+from evidencekb.site.jsonld import dumps
+from evidencekb.sparql.core import query_header
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,9 @@ def examples() -> list[Example]:
 
     A question in queries/questions/ with the same name as a site example replaces it.
     """
-    files = sorted((QUERIES_DIR / "site").glob("example-*.rq"))
-    files += sorted((QUERIES_DIR / "questions").glob("*.rq")) if (QUERIES_DIR / "questions").is_dir() else []
+    files = sorted((project.current().queries / "site").glob("example-*.rq"))
+    questions = project.current().queries / "questions"
+    files += sorted(questions.glob("*.rq")) if questions.is_dir() else []
     found: dict[str, Example] = {}
     for path in files:
         text = path.read_text(encoding="utf-8")

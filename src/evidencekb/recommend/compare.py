@@ -16,9 +16,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from evidencekb.patient import load_json_file, parse_patient
-from evidencekb.recommend import Facts, check_lang, recommender
-from evidencekb.sparql import query_text
+from evidencekb.recommend.evaluate import Facts, check_lang, recommender
+from evidencekb.recommend.patient import load_json_file, parse_patient
+from evidencekb.sparql.core import query_text
 
 VERDICT_RANK = {"start": 2, "consider": 1}
 _OUT_OF_SCOPE_STATUS = ("population", "therapy")

@@ -11,7 +11,7 @@ from typing import Any
 from rdflib.namespace import DCTERMS
 
 from evidencekb.namespaces import EKB
-from evidencekb.site_model import SiteModel
+from evidencekb.site.model import SiteModel
 
 CONTEXT = "https://schema.org"
 

@@ -1,7 +1,7 @@
 """`evidencekb recommend`: the council's section-4 start/stop decision for patients, with reasons.
 
 The rules are data (data/council.ttl, data/patient-mapping.ttl) and the logic is SPARQL
-(queries/recommend/*.rq). This module is glue: it validates the patient (`evidencekb.patient`), maps
+(queries/recommend/*.rq). This module is glue: it validates the patient (`evidencekb.recommend.patient`), maps
 the therapy and age to codes through the graph, computes the calendar facts SPARQL cannot (whole
 months since therapy start, the six-month date clamped to the month's end, stop windows — all from
 offsets read from the graph), binds them into the evaluation queries, and formats the answer.
@@ -35,11 +35,18 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from evidencekb.engines import get_engine
 from evidencekb.errors import InputError
 from evidencekb.namespaces import EKB, KB, UNIT
-from evidencekb.patient import CSV_COLUMNS, Patient, from_csv_row, load_json_file, parse_json_text, parse_patient
-from evidencekb.sparql import Engine, QueryResult, inline_values, query_text
+from evidencekb.recommend.patient import (
+    CSV_COLUMNS,
+    Patient,
+    from_csv_row,
+    load_json_file,
+    parse_json_text,
+    parse_patient,
+)
+from evidencekb.sparql.core import Engine, QueryResult, inline_values, query_text
+from evidencekb.sparql.engines import get_engine
 
 #: calendar units of the graph's time windows → relativedelta arguments (unit semantics, not rules)
 _CALENDAR = {UNIT.MO: "months", UNIT.YR: "years", UNIT.DAY: "days", UNIT.WK: "weeks"}
@@ -541,7 +548,7 @@ def recommend_records(records: Iterable[tuple[int, Any]], lang: str = "en", endp
 
 
 def recommend_batch(batch_path: Path, out_path: Path | None, endpoint: str | None = None,
-                    graph: str | None = None, lang: str = "en") -> int:
+                    graph: str | None = None, lang: str = "en", format: str = "json") -> int:
     """Answer every row of a batch file into `out_path` (JSON Lines, written atomically)."""
     from tqdm import tqdm
 

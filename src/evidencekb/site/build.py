@@ -27,16 +27,14 @@ from typing import Any
 
 from rdflib import Graph
 
+from evidencekb import project
 from evidencekb.errors import EvidenceKBError, InputError
-from evidencekb.paths import BUILD_DIR, SITE_DIR
-from evidencekb.site_model import SiteModel
-from evidencekb.site_pages import Pages
-from evidencekb.site_tables import TableSource
-from evidencekb.sparql import local_engine
+from evidencekb.site.model import SiteModel
+from evidencekb.site.pages import Pages
+from evidencekb.site.tables import TableSource
+from evidencekb.sparql.core import local_engine
 
-CONFIG_FILE = SITE_DIR / "mkdocs.yml"
 PAGE_MAP = "assets/ekb-pages.json"  # docs-relative; read by assets/ekb-query.js
-NODE_MODULES = SITE_DIR / "node_modules"
 # (source under site/node_modules, destination under the docs folder)
 VENDORED = [
     ("oxigraph/web.js", "assets/vendor/oxigraph/web.js"),
@@ -71,9 +69,9 @@ def _graph_out_of_gc() -> Iterator[None]:
 
 
 def _audit_source(graph: Graph, engine: Any) -> Callable[[], list[Any]] | None:
-    """`collect_findings` of evidencekb.audit on the site's graph, or None while it does not exist."""
+    """`collect_findings` of evidencekb.checks.audit on the site's graph, or None while it does not exist."""
     try:
-        from evidencekb.audit import collect_findings  # noqa: PLC0415 – optional until issue 7 lands
+        from evidencekb.checks.audit import collect_findings  # noqa: PLC0415 – optional until issue 7 lands
     except ImportError:
         return None
     parameters = inspect.signature(collect_findings).parameters
@@ -93,7 +91,7 @@ def generate_docs(docs: Path, graph: Graph, lang: str = "da") -> dict[str, str]:
     audit = _audit_source(graph, engine)
     if audit is None:
         _progress("warning: evidencekb.audit.collect_findings is not available; the Audit page says so")
-    intro_file = SITE_DIR / "docs" / "intro.md"
+    intro_file = project.current().site / "docs" / "intro.md"
     intro = intro_file.read_text(encoding="utf-8") if intro_file.is_file() else ""
     with _step("generating pages from the graph"):
         pages = Pages(model, tables, audit).build(intro)
@@ -129,9 +127,9 @@ def _notation() -> Any:
 
 
 def _copy_assets(docs: Path) -> None:
-    shutil.copytree(SITE_DIR / "assets", docs / "assets", dirs_exist_ok=True)
+    shutil.copytree(project.current().site / "assets", docs / "assets", dirs_exist_ok=True)
     for source, destination in VENDORED:
-        path = NODE_MODULES / source
+        path = project.current().site / "node_modules" / source
         if not path.is_file():
             raise InputError(
                 f"{path}: missing browser asset (run 'make install' or 'npm ci --prefix site' to install "
@@ -173,11 +171,12 @@ def run_mkdocs(docs: Path, site_dir: Path) -> None:
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
+    config_file = project.current().site / "mkdocs.yml"
     collector = _Collect()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(collector)
     try:
-        config = load_config(config_file=str(CONFIG_FILE), docs_dir=str(docs), site_dir=str(site_dir), strict=True)
+        config = load_config(config_file=str(config_file), docs_dir=str(docs), site_dir=str(site_dir), strict=True)
         build(config)
     except (MkDocsException, SystemExit) as error:
         detail = "; ".join(collector.messages[:3]) or str(error)
@@ -191,12 +190,12 @@ def build_site(out: Path | None = None, *, graph: Graph | None = None) -> Path:
 
     `graph` replaces the project's knowledge base (tests use small fixture graphs).
     """
-    out = Path(out) if out is not None else BUILD_DIR / "site"
+    out = Path(out) if out is not None else project.current().build / "site"
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     if graph is None:
-        from evidencekb.engines import knowledge_base
+        from evidencekb.rdf.cache import knowledge_base
 
         with _step("loading the knowledge base"):
             graph = knowledge_base()

@@ -14,8 +14,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from evidencekb.namespaces import EKB, KB, PREFIXES
-from evidencekb.site_text import slug
-from evidencekb.sparql import Engine, QueryResult, query_text
+from evidencekb.site.text import slug
+from evidencekb.sparql.core import Engine, QueryResult, query_text
 
 # Folder of each kind of entity page (relative to the docs root).
 PAGE_FOLDERS = {

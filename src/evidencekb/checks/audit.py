@@ -17,11 +17,10 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 from rdflib.term import Node
 
+from evidencekb import project
 from evidencekb.namespaces import EKB, KB
-from evidencekb.paths import QUERIES_DIR
-from evidencekb.sparql import Engine, QueryResult, local_engine, query_header
+from evidencekb.sparql.core import Engine, QueryResult, local_engine, query_header
 
-AUDIT_DIR = QUERIES_DIR / "audit"
 DETAIL_VARIABLES = ("printed", "expected", "stated", "counted", "value", "number", "column", "kind")
 
 
@@ -68,7 +67,8 @@ class AuditCheck:
         return " ".join(paragraph.split())
 
 
-def audit_checks(directory: Path = AUDIT_DIR) -> list[AuditCheck]:
+def audit_checks(directory: Path | None = None) -> list[AuditCheck]:
+    directory = directory or project.current().queries / "audit"
     return [AuditCheck(p.stem, p) for p in sorted(directory.glob("*.rq"))]
 
 
@@ -111,7 +111,7 @@ def accepted_findings(graph: Graph) -> dict[tuple[str, str], str]:
 def collect_findings(graph: Graph | None = None, engine: Engine | None = None) -> list[AuditFinding]:
     """Every finding of every check, marked accepted where data/audit-accepted.ttl says so."""
     if graph is None:
-        from evidencekb.engines import knowledge_base
+        from evidencekb.rdf.cache import knowledge_base
 
         graph = knowledge_base()
     engine = engine or local_engine(graph)

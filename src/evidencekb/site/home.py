@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from evidencekb import site_jsonld as jsonld
 from evidencekb.namespaces import EKB, KB
-from evidencekb.site_criteria import WORDS, action_text, criterion_window, flowchart, igg_text, window_text
-from evidencekb.site_text import bullet_list, chip, indent, md
+from evidencekb.site import jsonld as jsonld
+from evidencekb.site.criteria import WORDS, action_text, criterion_window, flowchart, igg_text, window_text
+from evidencekb.site.text import bullet_list, chip, indent, md
 
 if TYPE_CHECKING:
-    from evidencekb.site_pages import Pages
+    from evidencekb.site.pages import Pages
 
 CARD_TITLES = {"start": "Opstart · start", "stop": "Seponering · stop"}
 CHILD = EKB["population-child"]
@@ -154,7 +154,7 @@ def onward_links(pages: Pages) -> str:
 
 def home(pages: Pages, intro: str) -> str:
     """The Markdown of index.md."""
-    from evidencekb.site_pages import front_matter  # noqa: PLC0415 – site_pages imports this module
+    from evidencekb.site.pages import front_matter  # noqa: PLC0415 – site_pages imports this module
 
     m = pages.m
     criteria = pages.council_criteria()

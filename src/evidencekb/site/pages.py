@@ -16,9 +16,9 @@ from typing import Any
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
 
-from evidencekb import site_jsonld as jsonld
 from evidencekb.namespaces import EKB, KB
-from evidencekb.site_criteria import (
+from evidencekb.site import jsonld as jsonld
+from evidencekb.site.criteria import (
     action_text,
     conditions,
     criterion_window,
@@ -26,9 +26,9 @@ from evidencekb.site_criteria import (
     unit_symbol,
     window_text,
 )
-from evidencekb.site_model import SiteModel, curie
-from evidencekb.site_tables import TableSource
-from evidencekb.site_text import (
+from evidencekb.site.model import SiteModel, curie
+from evidencekb.site.tables import TableSource
+from evidencekb.site.text import (
     attr,
     bullet_list,
     chip,
@@ -241,7 +241,7 @@ class Pages:
         return bullet_list(items)
 
     def home(self, intro: str) -> None:
-        from evidencekb.site_home import home  # noqa: PLC0415 – site_home imports this module
+        from evidencekb.site.home import home  # noqa: PLC0415 – site_home imports this module
 
         self.here = "index.md"
         self.write("index.md", home(self, intro))
@@ -804,14 +804,14 @@ class Pages:
 
     # Query ---------------------------------------------------------------
     def query_page(self) -> None:
-        from evidencekb.site_query import examples, query_widget
+        from evidencekb.site.query import examples, query_widget
 
         self.here = "query.md"
         parts = [front_matter("SPARQL", hide=["toc"]), "# SPARQL i browseren · query the graph\n\n",
                  "Forespørgslerne kører i din browser (Oxigraph, WebAssembly) mod grafen, som den er "
                  "publiceret under Downloads — intet sendes til en server. "
                  "Queries run in your browser on the published graph; nothing is sent anywhere.\n\n"]
-        from evidencekb.site import PAGE_MAP  # noqa: PLC0415 – site imports this module
+        from evidencekb.site.build import PAGE_MAP  # noqa: PLC0415 – site imports this module
 
         root = html_rel(self.here, "index.md")
         root = root[: -len("index.md")] if root.endswith("index.md") else ""

@@ -1,7 +1,7 @@
 """Run the project's `.rq` files on a local graph, with values bound safely (never pasted as text).
 
 Two local engines give the same answers: rdflib (the reference, `initBindings`) and pyoxigraph
-(fast, `substitutions`). A remote SPARQL endpoint engine lives in `evidencekb.endpoint`.
+(fast, `substitutions`). A remote SPARQL endpoint engine lives in `evidencekb.sparql.remote`.
 Results are always rdflib terms, so callers never care which engine ran.
 """
 
@@ -18,8 +18,8 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.term import Node
 
+from evidencekb import project
 from evidencekb.errors import InputError
-from evidencekb.paths import QUERIES_DIR
 
 Bindings = Mapping[str, Node]
 
@@ -44,7 +44,7 @@ class Engine(Protocol):
 @cache
 def query_text(name: str) -> str:
     """The text of `queries/<name>.rq` (name may contain folders, e.g. 'tables/table-3-1')."""
-    path = QUERIES_DIR / f"{name}.rq"
+    path = project.current().queries / f"{name}.rq"
     if not path.is_file():
         raise InputError(f"no query named {name!r} (expected {path})")
     return path.read_text(encoding="utf-8")

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from rdflib import URIRef
 
 from evidencekb.namespaces import EKB, UNIT
-from evidencekb.site_model import SiteModel
-from evidencekb.site_text import mermaid_label, number
+from evidencekb.site.model import SiteModel
+from evidencekb.site.text import mermaid_label, number
 
 UNIT_NAMES = {
     "da": {UNIT.DAY: ("dag", "dage"), UNIT.WK: ("uge", "uger"), UNIT.MO: ("måned", "måneder"),

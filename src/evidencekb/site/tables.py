@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from evidencekb.site_text import cell, table
+from evidencekb.site.text import cell, table
 
 TABLE_IDS = ("3-1", "3-2", "8-1", "8-2", "8-3", "8-4", "8-5", "8-6", "8-7")
 

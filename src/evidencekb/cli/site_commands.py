@@ -1,0 +1,63 @@
+"""Commands that publish: site, audit, build (the main job)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from evidencekb.cli.options import add_global_options, command_adder
+
+OUT_HELP = (
+    "output folder (default build/site). It is replaced only when evidencekb built it (it holds the "
+    "marker file .evidencekb-site) or when it is empty or absent; anything else is refused (exit 2)"
+)
+
+
+def add(commands: argparse._SubParsersAction) -> None:
+    command = command_adder(commands)
+
+    p = command("site", "Build or preview the MkDocs-Material site generated from the graph.")
+    site_commands = p.add_subparsers(dest="site_command", metavar="ACTION", required=True)
+    build = site_commands.add_parser("build", help="build the static site (atomic: a failed build keeps the old one)")
+    build.add_argument("--out", type=Path, default=None, metavar="DIR", help=OUT_HELP)
+    add_global_options(build)
+    serve = site_commands.add_parser("serve", help="build, then serve the site locally")
+    serve.add_argument("--port", type=int, default=8000, choices=range(1, 65536), metavar="PORT")
+    add_global_options(serve)
+    p.set_defaults(handler=_site)
+
+    p = command(
+        "audit",
+        "Cross-check the addendum against itself (counts, references, classifications, units).",
+        "exit: 0 unless --strict and a finding is not in the accepted list (data/audit-accepted.ttl).",
+    )
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--strict", action="store_true", help="exit 1 on findings not accepted in data/")
+    p.set_defaults(handler=_audit)
+
+    p = command("build", "The main job: validate, print Tables 3-1 and 3-2, build the site.")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR", help=OUT_HELP)
+    p.set_defaults(handler=_build)
+
+
+def _site(args: argparse.Namespace) -> int:
+    from evidencekb.site.build import build_site, serve_site
+
+    if args.site_command == "serve":
+        return serve_site(args.port)
+    print(f"Site built in {build_site(args.out)}")
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from evidencekb.checks.audit import run_audit
+
+    text, exit_code = run_audit(args.format, strict=args.strict)
+    print(text)
+    return exit_code
+
+
+def _build(args: argparse.Namespace) -> int:
+    from evidencekb.pipeline import run_main_job
+
+    return run_main_job(args.out)
