@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from evidencekb import messages
 from evidencekb.errors import InputError
 
 BUNDLED_ROOT = Path(__file__).resolve().parents[2]
@@ -85,10 +86,6 @@ def discover(start: Path | None = None) -> Project:
         if is_project(folder):
             return Project(folder)
     if is_project(BUNDLED_ROOT):
-        print(
-            f"evidencekb: no project (data/ and ontology/) in {here} or above; "
-            f"using the installed copy at {BUNDLED_ROOT}",
-            file=sys.stderr,
-        )
+        print(messages.text("cli.project.bundled", "en", here=here, root=BUNDLED_ROOT), file=sys.stderr)
         return Project(BUNDLED_ROOT)
     raise InputError(f"no evidencekb project (data/ and ontology/) in {here} or above; use --project DIR")
