@@ -6,8 +6,11 @@ import json
 
 import pytest
 from rdflib import BNode, Graph, Literal
+from rdflib.namespace import OWL
 
+from evidencekb import __version__
 from evidencekb.cli import main
+from evidencekb.export import DATASET
 
 PARSERS = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt"}
 
@@ -16,6 +19,8 @@ PARSERS = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt"}
 def test_export_round_trips(format_name: str, kb: Graph, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["export", "--format", format_name]) == 0
     exported = Graph().parse(data=capsys.readouterr().out, format=PARSERS[format_name])
+    assert exported.value(DATASET, OWL.versionInfo) == Literal(__version__)  # which evidencekb made it
+    exported.remove((DATASET, None, None))
     assert len(exported) == len(kb)
     assert _canonical(exported) == _canonical(kb)
 

@@ -76,6 +76,7 @@ def run_check(check: AuditCheck, engine: Engine, graph: Graph) -> list[AuditFind
     """Run one check and group its rows into findings."""
     result: QueryResult = engine.select(check.text)
     grouped: dict[str, AuditFinding] = {}
+    values: dict[tuple[str, str], set[str]] = {}
     for row in result.rows:
         node = row.get("finding")
         if node is None:
@@ -90,10 +91,19 @@ def run_check(check: AuditCheck, engine: Engine, graph: Graph) -> list[AuditFind
         for name in DETAIL_VARIABLES:
             value = row.get(name)
             if value is not None:
-                finding.details.setdefault(name, str(value))
+                values.setdefault((key, name), set()).add(str(value))
+    for (key, name), found in values.items():
+        grouped[key].details[name] = ", ".join(sorted(found, key=_natural))  # every value, in a fixed order
     for finding in grouped.values():
+        finding.locations.sort()
+        finding.entities.sort()
         finding.location_labels = [_label(graph, URIRef(iri)) for iri in finding.locations]
-    return list(grouped.values())
+    return sorted(grouped.values(), key=lambda finding: finding.finding)
+
+
+def _natural(text: str) -> tuple[int, int, str]:
+    """Numbers in numeric order before other text, so reference lists read 4, 31, 33."""
+    return (0, int(text), "") if text.isdigit() else (1, 0, text)
 
 
 def accepted_findings(graph: Graph) -> dict[tuple[str, str], str]:
