@@ -8,8 +8,6 @@ as JSON, Markdown or CSV; it holds no table content, thresholds or codes of its 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import textwrap
 from typing import Any
@@ -17,6 +15,7 @@ from typing import Any
 from rdflib import Literal
 
 from evidencekb.errors import InputError
+from evidencekb.formats import csv_text
 from evidencekb.namespaces import KB
 from evidencekb.sparql.core import Engine, query_text
 from evidencekb.sparql.engines import get_engine
@@ -102,13 +101,9 @@ def to_json(data: TableData) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def to_csv(data: TableData) -> str:
-    """RFC 4180: a header row with the column names, then one record per row, CRLF line ends."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(data["columns"])
-    writer.writerows(data["rows"])
-    return buffer.getvalue()
+def to_csv(data: TableData, excel: bool = False) -> str:
+    """RFC 4180 (a header row, then one record per row, CRLF line ends), or Danish Excel's flavour."""
+    return csv_text(data["columns"], data["rows"], excel=excel)
 
 
 _MARKDOWN_ESCAPES = str.maketrans(
@@ -181,6 +176,7 @@ def render_table(
     lang: str = "da",
     endpoint: str | None = None,
     graph: str | None = None,
+    excel: bool = False,
 ) -> str:
     """One table as `format` (markdown | csv | json | text), from the local graph or a SPARQL endpoint."""
     check_table_id(table_id)
@@ -190,7 +186,7 @@ def render_table(
     if format == "json":
         return to_json(data)
     if format == "csv":
-        return to_csv(data)
+        return to_csv(data, excel)
     if format == "text":
         return to_text(data, label)
     return to_markdown(data, label)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from evidencekb.cli.options import add_endpoint_options, command_adder
 from evidencekb.errors import EvidenceKBError
+from evidencekb.outputs import check_output_path, write_output
 
 RECOMMEND_HELP = (
     "input (JSON):\n"
@@ -47,10 +48,13 @@ def add(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--list", action="store_true", help="list the tables that can be regenerated")
     p.add_argument(
         "--format",
-        choices=["markdown", "csv", "json", "text"],
+        choices=["markdown", "csv", "json", "text", "xlsx"],
         default="markdown",
-        help="markdown (as on the site), csv (RFC 4180), json, or text (a grid for the terminal)",
+        help="markdown (as on the site), csv (RFC 4180), json, text (a grid for the terminal) or xlsx "
+        "(a spreadsheet; needs --out)",
     )
+    p.add_argument("--excel", action="store_true", help="csv for Danish Excel: byte-order mark, ';', decimal comma")
+    p.add_argument("--out", type=Path, metavar="FILE", help="write to FILE (a new path or a regular file)")
     p.add_argument("--lang", choices=["da", "en"], default="da")
     add_endpoint_options(p)
     p.set_defaults(handler=_table)
@@ -107,7 +111,24 @@ def _table(args: argparse.Namespace) -> int:
     if args.list or not args.table_id:
         print(list_tables(args.lang, endpoint=args.endpoint, graph=args.graph))
         return 0
-    print(render_table(args.table_id, args.format, args.lang, endpoint=args.endpoint, graph=args.graph), end="")
+    if args.format == "xlsx":
+        from evidencekb.sparql.engines import get_engine
+        from evidencekb.tables import check_table_id
+        from evidencekb.workbook import table_workbook
+
+        if args.out is None:
+            raise EvidenceKBError("--format xlsx: give --out FILE.xlsx (a spreadsheet is not printed to the terminal)")
+        check_output_path(args.out)
+        content = table_workbook(check_table_id(args.table_id), args.lang, get_engine(args.endpoint, args.graph))
+        print(f"Table {args.table_id} written to {write_output(args.out, content)}")
+        return 0
+    rendered = render_table(
+        args.table_id, args.format, args.lang, endpoint=args.endpoint, graph=args.graph, excel=args.excel
+    )
+    if args.out is not None:
+        write_output(args.out, rendered)
+    else:
+        print(rendered, end="")
     return 0
 
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from evidencekb.cli.options import bounded_float, command_adder, positive_int
+from evidencekb.errors import EvidenceKBError
 from evidencekb.namespaces import DEFAULT_GRAPH
 
 
@@ -36,9 +37,14 @@ def add(commands: argparse._SubParsersAction) -> None:
     p = command(
         "export",
         "Print the merged graph (ontology + data).",
-        "examples:\n  evidencekb export --format jsonld > kb.jsonld",
+        "Byte-identical across runs on unchanged data; carries the evidencekb version.\n"
+        "xlsx is the committee workbook: studies, estimates, publications with AGREE II, criteria,\n"
+        "the nine tables as printed and the source annotations, Danish and English headers.\n\n"
+        "examples:\n  evidencekb export --format jsonld > kb.jsonld\n"
+        "  evidencekb export --format xlsx --out udvalg.xlsx",
     )
-    p.add_argument("--format", choices=["turtle", "jsonld", "ntriples"], default="turtle")
+    p.add_argument("--format", choices=["turtle", "jsonld", "ntriples", "xlsx"], default="turtle")
+    p.add_argument("--out", type=Path, metavar="FILE", help="write to FILE (a new path or a regular file)")
     p.set_defaults(handler=_export)
 
     p = command("stats", "Count the nodes of each class in the graph.")
@@ -93,9 +99,24 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from evidencekb.outputs import check_output_path, write_output
+
+    if args.out is not None:
+        check_output_path(args.out)
+    if args.format == "xlsx":
+        from evidencekb.workbook import committee_workbook
+
+        if args.out is None:
+            raise EvidenceKBError("--format xlsx: give --out FILE.xlsx (a spreadsheet is not printed to the terminal)")
+        print(f"Workbook written to {write_output(args.out, committee_workbook())}")
+        return 0
     from evidencekb.export import export_graph
 
-    sys.stdout.write(export_graph(args.format))
+    content = export_graph(args.format)
+    if args.out is not None:
+        write_output(args.out, content)
+    else:
+        sys.stdout.write(content)
     return 0
 
 
