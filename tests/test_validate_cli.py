@@ -8,7 +8,6 @@ silent (tests/qc/<rule>-silent.ttl); both are validated together with tests/shap
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -38,11 +37,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def test_shipped_data_conforms(capsys: pytest.CaptureFixture[str]) -> None:
-    start = time.perf_counter()
-    code, out, _ = run(capsys)
-    elapsed = time.perf_counter() - start
+    code, out, _ = run(capsys)  # its speed is measured in benchmarks/, not here
     assert code == 0, f"data/ does not conform:\n{out[-6000:]}"
-    assert elapsed < 20, f"validate took {elapsed:.1f} s (budget ~10 s on the CI machine)"
 
 
 def test_valid_fixture_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
