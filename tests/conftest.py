@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from rdflib import Graph
 
+from evidencekb import project
 from evidencekb.rdf.cache import knowledge_base
 
 
@@ -12,6 +13,12 @@ from evidencekb.rdf.cache import knowledge_base
 def kb() -> Graph:
     """The project's ontology + data (read-only: copy before mutating)."""
     return knowledge_base()
+
+
+@pytest.fixture(autouse=True)
+def _discovered_project() -> None:
+    """Each test starts on the project of the current directory, whatever `--project` a test used."""
+    project.use(None)
 
 
 # The Oxigraph server fixtures (`sparql_server`, `loaded_endpoint`) for the endpoint tests.

@@ -35,6 +35,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
+from evidencekb import project
 from evidencekb.errors import InputError
 from evidencekb.namespaces import EKB, KB, UNIT
 from evidencekb.recommend.patient import (
@@ -438,8 +439,12 @@ def _first_section(info: dict[str, Any], index: int = 0) -> str | None:
     return sections[0][index] if sections else None
 
 
-@cache
 def recommender(endpoint: str | None = None, graph: str | None = None) -> Recommender:
+    return _recommender(endpoint, graph, project.current())
+
+
+@cache
+def _recommender(endpoint: str | None, graph: str | None, of: project.Project) -> Recommender:
     return Recommender(get_engine(endpoint, graph))
 
 

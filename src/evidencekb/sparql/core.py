@@ -41,10 +41,13 @@ class Engine(Protocol):
     def select(self, query: str, bindings: Bindings | None = None) -> QueryResult: ...
 
 
-@cache
 def query_text(name: str) -> str:
-    """The text of `queries/<name>.rq` (name may contain folders, e.g. 'tables/table-3-1')."""
-    path = project.current().queries / f"{name}.rq"
+    """The text of `queries/<name>.rq` of the current project (name may contain folders, e.g. 'tables/table-3-1')."""
+    return _query_file(project.current().queries / f"{name}.rq", name)
+
+
+@cache
+def _query_file(path: Path, name: str) -> str:
     if not path.is_file():
         raise InputError(f"no query named {name!r} (expected {path})")
     return path.read_text(encoding="utf-8")
