@@ -2,6 +2,9 @@
 
 The source is vendored as tests/data/addendum-source.txt (Medicinrådet's addendum, extracted
 text). Comparison ignores whitespace, bullets and hyphens (PDF line breaks and hyphenation).
+Danish titles (dcterms:title @da) are checked too, except where the node flags the property as
+curator-supplied (ekb:curatorSuppliedProperty dcterms:title). Reasoning statements (data/reasoning.ttl)
+must each be one contiguous printed passage.
 A cell that continues across a page break is accepted when each line splits into two pieces
 that are both printed (the page furniture between them is not part of the cell).
 """
@@ -13,12 +16,13 @@ from functools import cache
 from pathlib import Path
 
 from rdflib import Graph, Literal
+from rdflib.namespace import DCTERMS, RDF
 
-from evidencekb.namespaces import EKB
+from evidencekb.namespaces import EKB, KB
 
 SOURCE = Path(__file__).parent / "data" / "addendum-source.txt"
 AS_PRINTED = ("verbatim", "cellText", "printedText", "heading", "query", "purpose", "method",
-              "limitation", "ratingText", "timeWindowText")
+              "limitation", "ratingText", "timeWindowText", "immunoglobulinUse")
 ELISION = re.compile(r"\s*…\s*|\.\.\.|\[sideskift\]|\s\|\s")
 
 
@@ -47,6 +51,10 @@ def _as_printed_literals(graph: Graph) -> list[tuple[str, str, str]]:
         for subject, value in graph.subject_objects(EKB[name]):
             if isinstance(value, Literal) and value.language != "en":
                 found.append((name, str(subject), str(value)))
+    for subject, value in graph.subject_objects(DCTERMS.title):
+        if isinstance(value, Literal) and value.language == "da" and str(subject).startswith(str(KB)) and \
+                (subject, EKB.curatorSuppliedProperty, DCTERMS.title) not in graph:
+            found.append(("title", str(subject), str(value)))
     return sorted(found)
 
 
@@ -65,4 +73,17 @@ def test_the_check_catches_a_slip(kb: Graph) -> None:
 
 def test_every_as_printed_property_is_used(kb: Graph) -> None:
     used = {name for name, _, _ in _as_printed_literals(kb)}
-    assert {"verbatim", "cellText", "heading", "query"} <= used
+    assert {"verbatim", "cellText", "heading", "query", "immunoglobulinUse", "title"} <= used
+
+
+def test_every_reasoning_statement_is_one_printed_passage(kb: Graph) -> None:
+    statements = set(kb.subjects(RDF.type, EKB.ReasoningStatement))
+    assert statements, "no ekb:ReasoningStatement in data/"
+    problems = []
+    for statement in sorted(statements):
+        texts = [v for v in kb.objects(statement, EKB.verbatim) if isinstance(v, Literal) and v.language == "da"]
+        if len(texts) != 1:
+            problems.append(f"{statement}: {len(texts)} ekb:verbatim @da")
+        elif _normalise(str(texts[0])) not in _source():
+            problems.append(f"{statement}: not one contiguous printed passage: {str(texts[0])[:120]!r}")
+    assert not problems, "\n".join(problems)
