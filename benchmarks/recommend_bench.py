@@ -54,7 +54,8 @@ def main() -> None:
     args = parser.parse_args()
 
     t0 = time.perf_counter()
-    from evidencekb.recommend.evaluate import recommend_batch, recommend_data, recommender
+    from evidencekb.recommend.batch import recommend_batch
+    from evidencekb.recommend.evaluate import recommend_data, recommender
 
     recommender()  # parse the knowledge base and build the Oxigraph store once
     setup = time.perf_counter() - t0

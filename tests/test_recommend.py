@@ -14,7 +14,8 @@ from rdflib import Literal
 from evidencekb.cli import main
 from evidencekb.errors import InputError
 from evidencekb.namespaces import UNIT
-from evidencekb.recommend.evaluate import months_between, recommend_data, shift
+from evidencekb.recommend.evaluate import recommend_data
+from evidencekb.recommend.facts import months_between, shift
 
 KB = "https://w3id.org/evidencekb/id/"
 BASE: dict[str, Any] = {
@@ -260,7 +261,8 @@ def test_cli_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_text_danish(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(["recommend", str(write(tmp_path, patient())), "--lang", "da"], capsys)
     assert code == 0
-    assert "Opstart: start" in out and "afsnit 4.1" in out
+    assert "Opstart: Opstart immunglobulin" in out and "afsnit 4.1" in out
+    assert "IgG 3,2 g/L" in out and "https://" not in out and "kb:council-start-within-six-months" in out
 
 
 def _bad(field: str, data: Any) -> tuple[str, Any]:
@@ -391,10 +393,12 @@ def test_batch_csv_all_good(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
                                                         "stop-at-six-months"]
 
 
-def test_batch_needs_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_batch_without_out_writes_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     batch = write(tmp_path, json.dumps(patient()) + "\n", "batch.jsonl")
-    code, _, err = run_cli(["recommend", "--batch", str(batch)], capsys)
-    assert code == 2 and "--out" in err
+    code, out, err = run_cli(["recommend", "--batch", str(batch)], capsys)
+    assert code == 0, err
+    assert json.loads(out)["start"]["decision"] == "start"
+    assert list(tmp_path.iterdir()) == [batch]
 
 
 def test_batch_unknown_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -400,10 +400,12 @@ def test_help_documents_unknown_fields(capsys: pytest.CaptureFixture[str]) -> No
 
 
 @pytest.mark.parametrize("lang, words", [
-    ("en", ["Start: start", "Stop: stop-at-six-months", "date 2026-07-15", "Explanation:", "section 4.1",
-            "within the first six months"]),
-    ("da", ["Opstart: start", "Seponering: stop-at-six-months", "dato 2026-07-15", "Begrundelse:", "afsnit 4.1",
-            "inden for de første seks måneder", "voksen"]),
+    # decision words are the graph's labels of the decision codes; durations come from the graph's windows
+    ("en", ["Start: Start immunoglobulin", "Stop: Stop six months after therapy start", "date 2026-07-15",
+            "Explanation:", "section 4.1", "within the first 6 months", "IgG 3.2 g/L"]),
+    ("da", ["Opstart: Opstart immunglobulin", "Seponering: Seponer seks måneder efter behandlingsstart",
+            "dato 2026-07-15", "Begrundelse:", "afsnit 4.1", "inden for de første 6 måneder", "voksen",
+            "IgG 3,2 g/L"]),
 ])
 def test_text_format(lang: str, words: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(tmp_path, capsys, json.dumps(BASE), "--format", "text", "--lang", lang)
@@ -411,6 +413,7 @@ def test_text_format(lang: str, words: list[str], tmp_path: Path, capsys: pytest
     for word in words:
         assert word in out, (word, out)
     assert "{" not in out and "None" not in out and "?" not in out.replace("?)", "")
+    assert "https://w3id.org/" not in out, "the text shows CURIEs; the JSON keeps the IRIs"
 
 
 def test_text_unsettled_is_flagged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

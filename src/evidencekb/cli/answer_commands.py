@@ -26,9 +26,12 @@ RECOMMEND_HELP = (
     "  patient each.\n"
     "  Every row is answered on its own: a bad row becomes an error line naming its line number, the\n"
     "  others still run (exit 1 if any failed, 0 if all were answered).\n"
-    "  --out must be a new path or a regular file (replaced atomically, with your umask's mode);\n"
-    "  it is refused when it is the input file, a folder, a symlink, a FIFO or a device — give a\n"
-    "  regular file path, or leave out --out to write to standard output.\n\n"
+    "  --format json writes JSON Lines (the answer plus \"line\", or {\"line\", \"error\"}), --format text\n"
+    "  the text answers, each under '# line N'; --lang da answers in Danish.\n"
+    "  --out must be a new path or a regular file (replaced atomically once every row is answered; a\n"
+    "  new file gets your umask's mode, a replaced one keeps its mode); it is refused when it is the\n"
+    "  input file, a folder, a symlink, a FIFO or a device — give a regular file path, or leave out\n"
+    "  --out to write to standard output.\n\n"
     "examples:\n  evidencekb recommend patient.json --format json\n"
     "  evidencekb recommend --batch registry.csv --out decisions.jsonl"
 )
@@ -63,7 +66,8 @@ def add(commands: argparse._SubParsersAction) -> None:
     p.add_argument("patient", nargs="?", type=Path, metavar="PATIENT.json")
     p.add_argument("--batch", type=Path, metavar="FILE", help="JSON Lines or CSV file of patients")
     p.add_argument("--out", type=Path, metavar="RESULT.jsonl", help="where batch results go (default: stdout)")
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--format", choices=["text", "json"], default=None,
+                   help="text (default for one patient) or json (default for --batch: JSON Lines)")
     p.add_argument("--lang", choices=["da", "en"], default="en")
     add_endpoint_options(p)
     p.set_defaults(handler=_recommend)
@@ -133,16 +137,21 @@ def _table(args: argparse.Namespace) -> int:
 
 
 def _recommend(args: argparse.Namespace) -> int:
-    from evidencekb.recommend.evaluate import recommend_batch, recommend_file
-
     _use_endpoint_timeout(args)
     if args.batch:
-        return recommend_batch(
-            args.batch, args.out, endpoint=args.endpoint, graph=args.graph, lang=args.lang, format=args.format
-        )
+        from evidencekb.recommend.batch import recommend_batch
+
+        if args.patient:
+            raise EvidenceKBError("give either a PATIENT.json file or --batch FILE, not both")
+        return recommend_batch(args.batch, args.out, endpoint=args.endpoint, graph=args.graph, lang=args.lang,
+                               format=args.format or "json")
+    from evidencekb.recommend.evaluate import recommend_file
+
     if not args.patient:
-        raise EvidenceKBError("give a PATIENT.json file, or --batch FILE --out RESULT.jsonl")
-    print(recommend_file(args.patient, args.format, args.lang, endpoint=args.endpoint, graph=args.graph))
+        raise EvidenceKBError("give a PATIENT.json file, or --batch FILE [--out RESULT.jsonl]")
+    if args.out:
+        raise EvidenceKBError("--out is for --batch; for one patient, redirect the output (> answer.txt)")
+    print(recommend_file(args.patient, args.format or "text", args.lang, endpoint=args.endpoint, graph=args.graph))
     return 0
 
 

@@ -13,51 +13,38 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from evidencekb.recommend.evaluate import Facts, check_lang, recommender
-from evidencekb.recommend.patient import load_json_file, parse_patient
+from evidencekb import messages
+from evidencekb.recommend.evaluate import check_lang, recommender
+from evidencekb.recommend.explain import curie
+from evidencekb.recommend.facts import Facts
+from evidencekb.recommend.patient import parse_patient
+from evidencekb.recommend.records import load_json_file
 from evidencekb.sparql.core import query_text
 
 VERDICT_RANK = {"start": 2, "consider": 1}
 _OUT_OF_SCOPE_STATUS = ("population", "therapy")
+_CANNOT_TELL = ("infection-cannot-tell", "window-cannot-tell")
 
-_TEXT = {
-    "en": {
-        "therapy": "does not cover {therapy} (covers {covered})",
-        "population": "has no start criterion for a {population}",
-        "disease": "covers {diseases}, not {disease}",
-        "cannot": "cannot tell: {items}",
-        "none": "no start criterion met",
-        "other": "also met (not a start verdict): {items}",
-        "heading": ("Source", "Ref", "Verdict", "Criterion"),
-        "note": "note",
-        "council": "Medicinrådet (this addendum)",
-    },
-    "da": {
-        "therapy": "dækker ikke {therapy} (dækker {covered})",
-        "population": "har intet opstartskriterium for {population}",
-        "disease": "dækker {diseases}, ikke {disease}",
-        "cannot": "kan ikke afgøres: {items}",
-        "none": "intet opstartskriterium opfyldt",
-        "other": "også opfyldt (ikke en opstartsanbefaling): {items}",
-        "heading": ("Kilde", "Ref", "Udfald", "Kriterium"),
-        "note": "note",
-        "council": "Medicinrådet (dette tillæg)",
-    },
-}
-_REASON = {"infection-cannot-tell": "infection requirement", "window-cannot-tell": "time window"}
+
+def _m(key: str, lang: str, **values: object) -> str:
+    return messages.text(f"recommend.compare.{key}", lang, **values)
+
+
+def _word(table: str, code: str, lang: str) -> str:
+    """A code's word from messages/recommend.toml (the code itself when there is none)."""
+    key = f"recommend.{table}.{code}"
+    return messages.text(key, lang) if key in messages.catalogue() else code
 
 
 def compare_data(data: Any, lang: str = "en", endpoint: str | None = None, graph: str | None = None) -> dict:
     check_lang(lang)
     rec = recommender(endpoint, graph)
     facts = rec.facts(parse_patient(data))
-    bindings = facts.start_bindings(0)
-    bindings.pop("patient")
-    bindings.pop("igStatus")
-    rows = rec.engine.select(query_text("compare/start-criteria"), bindings).rows
+    rows = rec.engine.select(query_text("compare/start-criteria"), facts.criteria_bindings()).rows
     pubs = _publications(rec)
     by_pub: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
@@ -97,9 +84,8 @@ def _publications(rec: Any) -> dict[str, dict[str, Any]]:
 
 
 def _verdict(pub: dict[str, Any], rows: list[dict], facts: Facts, lang: str) -> dict[str, Any]:
-    t = _TEXT[lang]
     is_council = pub["iri"].endswith("/addendum")
-    name = t["council"] if is_council else (pub["label"] or pub["short"] or pub["iri"])
+    name = _m("council", lang) if is_council else (pub["label"] or pub["short"] or pub["iri"])
     out: dict[str, Any] = {
         "publication": pub["iri"],
         "source": name,
@@ -111,7 +97,7 @@ def _verdict(pub: dict[str, Any], rows: list[dict], facts: Facts, lang: str) -> 
     }
     if pub["classes"] and facts.therapy_code not in pub["classes"]:
         out["verdict"] = "out-of-scope"
-        out["note"] = t["therapy"].format(therapy=facts.therapy_code, covered=", ".join(sorted(pub["classes"])))
+        out["note"] = _m("therapy", lang, therapy=facts.therapy_code, covered=", ".join(sorted(pub["classes"])))
         return out
     if facts.patient.disease and pub["diseases"]:
         wanted = facts.patient.disease.lower()
@@ -119,18 +105,18 @@ def _verdict(pub: dict[str, Any], rows: list[dict], facts: Facts, lang: str) -> 
         if wanted not in names:
             shown = sorted(min(group, key=len) for group in pub["diseases"].values() if group)
             out["verdict"] = "out-of-scope"
-            out["note"] = t["disease"].format(diseases=", ".join(shown), disease=facts.patient.disease)
+            out["note"] = _m("disease", lang, diseases=", ".join(shown), disease=facts.patient.disease)
             return out
     relevant = [r for r in rows if str(r["status"]) not in _OUT_OF_SCOPE_STATUS]
     if not relevant:
         out["verdict"] = "out-of-scope"
-        out["note"] = t["population"].format(population=facts.population_code)
+        out["note"] = _m("population", lang, population=_word("population", facts.population_code, lang))
         return out
     met = [r for r in relevant if str(r["status"]) == "match"]
     with_verdict = [r for r in met if r.get("verdict") is not None]
-    unknown = [r for r in relevant if str(r["status"]) in _REASON and r.get("verdict") is not None]
+    unknown = [r for r in relevant if str(r["status"]) in _CANNOT_TELL and r.get("verdict") is not None]
     out["cannot_tell"] = [
-        {"rule": str(r["rule"]), "text": str(r.get("verbatim") or ""), "unsettled": _REASON[str(r["status"])]}
+        {"rule": str(r["rule"]), "text": str(r.get("verbatim") or ""), "unsettled": _m(str(r["status"]), "en")}
         for r in unknown
     ]
     notes = []
@@ -140,29 +126,32 @@ def _verdict(pub: dict[str, Any], rows: list[dict], facts: Facts, lang: str) -> 
         out["criterion"] = {"rule": str(best["rule"]), "text": str(best.get("verbatim") or "")}
     else:
         out["verdict"] = "do-not-start"
-        notes.append(t["none"])
+        notes.append(_m("none", lang))
     others = [r for r in met if r.get("verdict") is None]
     if others:
-        notes.append(t["other"].format(items="; ".join(str(r.get("verbatim") or r["rule"]) for r in others)))
+        notes.append(_m("other", lang, items="; ".join(str(r.get("verbatim") or r["rule"]) for r in others)))
     if unknown:
-        notes.append(t["cannot"].format(items="; ".join(
-            f"{str(r.get('verbatim') or r['rule'])} ({_REASON[str(r['status'])]})" for r in unknown)))
+        notes.append(_m("cannot", lang, items="; ".join(
+            f"{str(r.get('verbatim') or r['rule'])} ({_m(str(r['status']), lang)})" for r in unknown)))
     out["note"] = " · ".join(notes) or None
     return out
 
 
 def render_table(result: dict[str, Any], lang: str = "en") -> str:
-    """An aligned text table: source, reference, verdict, criterion (and a note line where there is one)."""
-    t = _TEXT[lang]
-    rows = [(s["source"], s["reference"] or "", s["verdict"], (s["criterion"] or {}).get("text", ""), s["note"])
-            for s in result["sources"]]
-    head = t["heading"]
+    """An aligned text table: source, reference, verdict, criterion (and a note line where there is one).
+
+    Words in `lang` (verdicts, population, phase, yes/no, decimal comma in Danish); the JSON keeps codes.
+    """
+    rows = [(s["source"], s["reference"] or "", _word("verdict", s["verdict"], lang),
+             (s["criterion"] or {}).get("text", ""), s["note"]) for s in result["sources"]]
+    head = [_m(name, lang) for name in ("source", "ref", "verdict", "criterion")]
     widths = [max(len(head[i]), *(len(r[i]) for r in rows)) if rows else len(head[i]) for i in range(3)]
     widths[0] = min(widths[0], 48)
     lines = [
-        f"population {result['population']} · phase {result['phase']} · therapy {result['therapy_class']} · "
-        f"IgG {result['igg_g_per_l']:g} g/L · infections "
-        f"{str(result['severe_or_recurrent_bacterial_infections']).lower()}",
+        _m("heading", lang, population=_word("population", result["population"], lang),
+           phase=_word("compare", result["phase"], lang), therapy=result["therapy_class"],
+           igg=messages.number(Decimal(str(result["igg_g_per_l"])).normalize(), lang),
+           infections=_m("yes" if result["severe_or_recurrent_bacterial_infections"] else "no", lang)),
         "",
         "  ".join(h.ljust(w) for h, w in zip(head[:3], widths, strict=True)) + "  " + head[3],
         "  ".join("-" * w for w in widths) + "  " + "-" * len(head[3]),
@@ -171,8 +160,13 @@ def render_table(result: dict[str, Any], lang: str = "en") -> str:
         cells = [source[: widths[0]], ref, verdict]
         lines.append("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + "  " + criterion)
         if note:
-            lines.append(" " * (sum(widths) + 6) + f"{t['note']}: {note}")
+            lines.append(" " * (sum(widths) + 6) + f"{_m('note', lang)}: {curies_in(note)}")
     return "\n".join(lines)
+
+
+def curies_in(text: str) -> str:
+    """Notes may name rules by IRI: show them as CURIEs in the text table."""
+    return " ".join(curie(word) if word.startswith("http") else word for word in text.split(" "))
 
 
 def compare_file(path: Path, format: str = "text", lang: str = "en", endpoint: str | None = None,

@@ -1,6 +1,6 @@
-"""Patient records for `evidencekb recommend` and `compare`: parse and validate, never evaluate.
+"""The patient model of `evidencekb recommend` and `compare`: validate a record, never evaluate it.
 
-A record is a JSON object (or a CSV row, see `from_csv_row`)::
+A record is a JSON object (a CSV row is turned into one by `evidencekb.recommend.records`)::
 
     {"age": 62, "therapy": "car-t", "therapy_start": "2026-01-15", "assessment_date": "2026-03-01",
      "igg": {"value": 3.2, "unit": "g/L", "during_ig_substitution": false},
@@ -9,21 +9,32 @@ A record is a JSON object (or a CSV row, see `from_csv_row`)::
 
 `immunoglobulin` is ``{"status": "none"}`` or ``{"status": "ongoing", "start_date": "YYYY-MM-DD",
 "started_before_therapy": true|false, "start_basis": "igg-below-4"|"infections"}``.
-`assessment_date` defaults to today, `igg.during_ig_substitution` to false. Every problem raises
-`InputError` with one line naming the field and what is accepted. Which therapy names exist is the
-graph's business (`recommend.resolve_therapy`); this module checks only the shape of the text.
+`assessment_date` defaults to today, `igg.during_ig_substitution` to false; `null` counts as absent.
+
+The rules are declared once, as pydantic (v2, strict) models: `PatientRecord`, `IggRecord`,
+`ImmunoglobulinRecord`. `parse_patient` validates with them and turns the first problem into an
+`InputError` with one line naming the field and what is accepted (exit 2). Which therapy names
+exist is the graph's business (`rules.RuleBook.resolve_therapy`); here only the shape of the text.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from evidencekb.errors import InputError
 
@@ -32,26 +43,16 @@ UNITS: dict[str, Decimal] = {"g/l": Decimal(1), "mg/dl": Decimal("0.01")}
 UNIT_NAMES = {"g/l": "g/L", "mg/dl": "mg/dL"}
 #: Above this an IgG value is taken for a typing error (normal adult IgG is about 7–16 g/L).
 MAX_IGG_G_PER_L = Decimal(60)
-MAX_AGE = 130
+MAX_AGE = Decimal(130)
+#: More decimals than this are refused: the query engines compute xsd:decimal with 18 fractional digits.
+MAX_DECIMALS = 12
 IG_STATUSES = ("none", "ongoing")
 START_BASES = ("igg-below-4", "infections")
 
-#: Fields a patient record may have. Anything else is rejected by name: a misspelt optional field
-#: (e.g. "assesment_date") would otherwise be silently replaced by its default.
-FIELDS = (
-    "age", "therapy", "therapy_start", "assessment_date", "igg", "severe_or_recurrent_bacterial_infections",
-    "immunoglobulin", "disease",
-)
-IGG_FIELDS = ("value", "unit", "during_ig_substitution")
-IG_FIELDS = ("status", "start_date", "started_before_therapy", "start_basis")
-
-CSV_COLUMNS = (
-    "age", "therapy", "therapy_start", "assessment_date", "igg_value", "igg_unit",
-    "igg_during_ig_substitution", "severe_or_recurrent_bacterial_infections", "ig_status",
-    "ig_start_date", "ig_started_before_therapy", "ig_start_basis", "disease",
-)
-
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+# --- the validated patient ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -77,193 +78,15 @@ class Patient:
     disease: str | None = None
 
 
-def load_json_file(path: Path) -> Any:
-    """Read a JSON file; malformed JSON names the file, line and column."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")  # a byte-order mark (Windows editors) is harmless
-    except UnicodeDecodeError as error:
-        raise InputError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
-    except OSError as error:
-        raise InputError(f"{path}: cannot read ({error.strerror})") from None
-    if not text.strip():
-        raise InputError(f"{path}: empty file (expected one patient as a JSON object)")
-    return parse_json_text(text, str(path))
+# --- field checks (each raises one message naming what is accepted) ------------------------------
 
 
-def parse_json_text(text: str, where: str) -> Any:
-    try:
-        # NaN/Infinity are read as floats, so the field check can reject them by name
-        return json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as error:
-        raise InputError(
-            f"{where}: malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"
-        ) from None
-    except ValueError as error:
-        raise InputError(f"{where}: {error}") from None
+def _fail(message: str, field: str | None = None) -> PydanticCustomError:
+    return PydanticCustomError("evidencekb", "{message}", {"message": message, "field": field or ""})
 
 
-def parse_patient(data: Any, today: date | None = None) -> Patient:
-    """Validate one patient record (a dict from JSON) into a `Patient`."""
-    if not isinstance(data, Mapping):
-        raise InputError(f"patient: expected a JSON object with the fields age, therapy, …, got {_kind(data)}")
-    _known_fields(data, "", FIELDS)
-    age = _number(data, "age", "age", minimum=Decimal(0), maximum=Decimal(MAX_AGE), what="years")
-    therapy = _therapy_text(data)
-    therapy_start = _date(data, "therapy_start", "therapy_start")
-    if data.get("assessment_date") is None:
-        assessment = today or date.today()
-    else:
-        assessment = _date(data, "assessment_date", "assessment_date")
-    if assessment < therapy_start:
-        raise InputError(
-            f"assessment_date: {assessment.isoformat()} is before therapy_start {therapy_start.isoformat()} "
-            "(the assessment must be on or after the CAR-T infusion or first bispecific dose)"
-        )
-    igg = _object(data, "igg", "igg", 'an object {"value": number, "unit": "g/L"|"mg/dL"}')
-    _known_fields(igg, "igg.", IGG_FIELDS)
-    unit_text = _string(igg, "unit", "igg.unit", "g/L or mg/dL")
-    unit_key = unit_text.strip().lower()
-    if unit_key not in UNITS:
-        raise InputError(f"igg.unit: unknown unit {unit_text[:40]!r} (accepted: g/L or mg/dL)")
-    value = _number(igg, "value", "igg.value", minimum=Decimal(0), maximum=None, what=UNIT_NAMES[unit_key])
-    g_per_l = value * UNITS[unit_key]
-    if g_per_l > MAX_IGG_G_PER_L:
-        raise InputError(
-            f"igg.value: {value} {UNIT_NAMES[unit_key]} is not a plausible IgG "
-            f"(accepted: 0–{MAX_IGG_G_PER_L} g/L, i.e. 0–{MAX_IGG_G_PER_L * 100} mg/dL)"
-        )
-    during = _boolean(igg, "during_ig_substitution", "igg.during_ig_substitution", default=False)
-    infections = _boolean(
-        data, "severe_or_recurrent_bacterial_infections", "severe_or_recurrent_bacterial_infections"
-    )
-    ig = _immunoglobulin(data, therapy_start, assessment)
-    disease = data.get("disease")
-    if disease is not None and (not isinstance(disease, str) or not disease.strip() or len(disease) > 100):
-        raise InputError("disease: expected a short text such as 'multiple myeloma' or 'LBCL' (or leave it out)")
-    return Patient(
-        age=float(age),
-        therapy=therapy,
-        therapy_start=therapy_start,
-        assessment_date=assessment,
-        igg_value=value,
-        igg_unit=UNIT_NAMES[unit_key],
-        igg_g_per_l=g_per_l,
-        igg_during_substitution=during,
-        infections=infections,
-        immunoglobulin=ig,
-        disease=disease.strip() if isinstance(disease, str) else None,
-    )
-
-
-def _immunoglobulin(data: Mapping[str, Any], therapy_start: date, assessment: date) -> Immunoglobulin:
-    ig = _object(
-        data, "immunoglobulin", "immunoglobulin",
-        '{"status": "none"} or {"status": "ongoing", "start_date": …, "started_before_therapy": …, "start_basis": …}',
-    )
-    _known_fields(ig, "immunoglobulin.", IG_FIELDS)
-    status = _string(ig, "status", "immunoglobulin.status", "none or ongoing").strip().lower()
-    if status not in IG_STATUSES:
-        raise InputError(f"immunoglobulin.status: unknown status {ig['status'][:40]!r} (accepted: none, ongoing)")
-    if status == "none":
-        return Immunoglobulin("none")
-    start = _date(ig, "start_date", "immunoglobulin.start_date")
-    if start > assessment:
-        raise InputError(
-            f"immunoglobulin.start_date: {start.isoformat()} is after assessment_date {assessment.isoformat()} "
-            "(an ongoing substitution must have started on or before the assessment)"
-        )
-    before = _boolean(ig, "started_before_therapy", "immunoglobulin.started_before_therapy")
-    if before and start > therapy_start:
-        raise InputError(
-            f"immunoglobulin.started_before_therapy: true, but start_date {start.isoformat()} is after "
-            f"therapy_start {therapy_start.isoformat()} (use false, or correct the date)"
-        )
-    if not before and start < therapy_start:
-        raise InputError(
-            f"immunoglobulin.started_before_therapy: false, but start_date {start.isoformat()} is before "
-            f"therapy_start {therapy_start.isoformat()} (use true, or correct the date)"
-        )
-    basis = ig.get("start_basis")
-    if basis is not None:
-        if not isinstance(basis, str) or basis.strip().lower() not in START_BASES:
-            raise InputError(
-                f"immunoglobulin.start_basis: unknown basis {str(basis)[:40]!r} (accepted: igg-below-4, infections)"
-            )
-        basis = basis.strip().lower()
-    return Immunoglobulin("ongoing", start, before, basis)
-
-
-def from_csv_row(row: Mapping[str, str | None]) -> dict[str, Any]:
-    """Turn one CSV row (columns `CSV_COLUMNS`) into the JSON shape `parse_patient` reads.
-
-    Empty cells are left out (so defaults apply); numbers and booleans are converted here, and a bad
-    cell names its column.
-    """
-    def cell(name: str) -> str | None:
-        value = row.get(name)
-        if value is None:
-            return None
-        value = value.strip()
-        return value or None
-
-    record: dict[str, Any] = {}
-    if cell("age") is not None:
-        record["age"] = _csv_number(cell("age"), "age")
-    for name in ("therapy", "therapy_start", "assessment_date"):
-        if cell(name) is not None:
-            record[name] = cell(name)
-    igg: dict[str, Any] = {}
-    if cell("igg_value") is not None:
-        igg["value"] = _csv_number(cell("igg_value"), "igg_value")
-    if cell("igg_unit") is not None:
-        igg["unit"] = cell("igg_unit")
-    if cell("igg_during_ig_substitution") is not None:
-        igg["during_ig_substitution"] = _csv_bool(cell("igg_during_ig_substitution"), "igg_during_ig_substitution")
-    if igg:
-        record["igg"] = igg
-    if cell("severe_or_recurrent_bacterial_infections") is not None:
-        record["severe_or_recurrent_bacterial_infections"] = _csv_bool(
-            cell("severe_or_recurrent_bacterial_infections"), "severe_or_recurrent_bacterial_infections"
-        )
-    ig: dict[str, Any] = {}
-    if cell("ig_status") is not None:
-        ig["status"] = cell("ig_status")
-    if cell("ig_start_date") is not None:
-        ig["start_date"] = cell("ig_start_date")
-    if cell("ig_started_before_therapy") is not None:
-        ig["started_before_therapy"] = _csv_bool(cell("ig_started_before_therapy"), "ig_started_before_therapy")
-    if cell("ig_start_basis") is not None:
-        ig["start_basis"] = cell("ig_start_basis")
-    if ig:
-        record["immunoglobulin"] = ig
-    if cell("disease") is not None:
-        record["disease"] = cell("disease")
-    return record
-
-
-def _csv_number(text: str | None, column: str) -> Decimal:
-    try:
-        value = Decimal((text or "").replace(",", "."))
-    except InvalidOperation:
-        raise InputError(f"{column}: {text!r} is not a number") from None
-    if not value.is_finite():
-        raise InputError(f"{column}: {text!r} is not a finite number")
-    return value
-
-
-def _csv_bool(text: str | None, column: str) -> bool:
-    lowered = (text or "").lower()
-    if lowered in ("true", "1", "yes", "ja"):
-        return True
-    if lowered in ("false", "0", "no", "nej"):
-        return False
-    raise InputError(f"{column}: {text!r} is not a boolean (accepted: true/false, 1/0, yes/no)")
-
-
-# --- field helpers -------------------------------------------------------------------------
-
-
-def _kind(value: Any) -> str:
+def kind(value: Any) -> str:
+    """What a JSON value is, in words."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -274,86 +97,247 @@ def _kind(value: Any) -> str:
         return "a string"
     if isinstance(value, list):
         return "a list"
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         return "an object"
     return type(value).__name__
 
 
-def _known_fields(data: Mapping[str, Any], prefix: str, accepted: tuple[str, ...]) -> None:
-    for key in data:
-        if key not in accepted:
-            raise InputError(
-                f"{prefix}{str(key)[:40]}: unknown field (accepted: {', '.join(accepted)}; unknown fields are "
-                "rejected so that a misspelling is not silently ignored)"
-            )
+def _number(what: str) -> BeforeValidator:
+    def check(value: Any) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+            raise _fail(f"expected a number of {what}, got {kind(value)}")
+        number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+        if not number.is_finite():
+            raise _fail(f"expected a finite number of {what}")
+        if number.is_zero():
+            return Decimal(0)  # -0 and 0E-7 alike
+        if number < 0:
+            raise _fail(f"{_short(number)} is negative (accepted: a number of {what} ≥ 0)")
+        if number.adjusted() > 6:  # far beyond any plausible value; stops 1e999999999 before arithmetic
+            raise _fail(f"{_short(number)} is not plausible (accepted: a number of {what})")
+        if -number.as_tuple().exponent > MAX_DECIMALS:  # type: ignore[operator]
+            raise _fail(f"{_short(number)} has more than {MAX_DECIMALS} decimals (accepted: a number of {what})")
+        return number
+    return BeforeValidator(check)
 
 
-def _require(data: Mapping[str, Any], key: str, field: str, accepted: str) -> Any:
-    if key not in data or data[key] is None:
-        raise InputError(f"{field}: missing (required; accepted: {accepted})")
-    return data[key]
+def _short(number: Decimal) -> str:
+    text = str(number)
+    return text if len(text) <= 24 else text[:20] + "…"
 
 
-def _object(data: Mapping[str, Any], key: str, field: str, accepted: str) -> Mapping[str, Any]:
-    value = _require(data, key, field, accepted)
-    if not isinstance(value, Mapping):
-        raise InputError(f"{field}: expected {accepted}, got {_kind(value)}")
-    return value
-
-
-def _string(data: Mapping[str, Any], key: str, field: str, accepted: str) -> str:
-    value = _require(data, key, field, accepted)
+def _iso_date(value: Any) -> date:
     if not isinstance(value, str):
-        raise InputError(f"{field}: expected a string ({accepted}), got {_kind(value)}")
-    return value
-
-
-def _number(
-    data: Mapping[str, Any], key: str, field: str, minimum: Decimal, maximum: Decimal | None, what: str
-) -> Decimal:
-    value = _require(data, key, field, f"a number of {what}")
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise InputError(f"{field}: expected a number of {what}, got {_kind(value)}")
-    number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
-    if not number.is_finite():
-        raise InputError(f"{field}: expected a finite number of {what}")
-    if number < minimum:
-        raise InputError(f"{field}: {number} is negative (accepted: a number of {what} ≥ {minimum})")
-    if maximum is not None and number > maximum:
-        raise InputError(f"{field}: {number} is not plausible (accepted: {minimum}–{maximum} {what})")
-    return number
-
-
-def _boolean(data: Mapping[str, Any], key: str, field: str, default: bool | None = None) -> bool:
-    if default is not None and data.get(key) is None:
-        return default
-    value = _require(data, key, field, "true or false")
-    if not isinstance(value, bool):
-        raise InputError(f"{field}: expected true or false, got {_kind(value)}")
-    return value
-
-
-def _date(data: Mapping[str, Any], key: str, field: str) -> date:
-    value = _require(data, key, field, "a date YYYY-MM-DD")
-    if not isinstance(value, str):
-        raise InputError(f"{field}: expected a date string YYYY-MM-DD, got {_kind(value)}")
+        raise _fail(f"expected a date string YYYY-MM-DD, got {kind(value)}")
     text = value.strip()
     if not _DATE.match(text):
-        raise InputError(f"{field}: {value[:40]!r} is not a date (accepted: YYYY-MM-DD, e.g. 2026-01-15)")
+        raise _fail(f"{value[:40]!r} is not a date (accepted: YYYY-MM-DD, e.g. 2026-01-15)")
     try:
         parsed = date.fromisoformat(text)
     except ValueError:
-        raise InputError(f"{field}: {text} is not a real calendar date (accepted: YYYY-MM-DD)") from None
+        raise _fail(f"{text} is not a real calendar date (accepted: YYYY-MM-DD)") from None
     if parsed.year < 1950 or parsed.year > 2200:
-        raise InputError(f"{field}: {text} is outside the plausible range (accepted: years 1950–2200)")
+        raise _fail(f"{text} is outside the plausible range (accepted: years 1950–2200)")
     return parsed
 
 
-def _therapy_text(data: Mapping[str, Any]) -> str:
-    value = _string(data, "therapy", "therapy", "car-t, bispecific or a product name")
-    text = value.strip()
-    if not text or len(text) > 100:
-        raise InputError(
-            "therapy: expected car-t, bispecific or a product name such as axi-cel, cilta-cel or teclistamab"
-        )
-    return text
+def _code(accepted: tuple[str, ...], what: str) -> BeforeValidator:
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise _fail(f"expected a string ({', '.join(accepted)}), got {kind(value)}")
+        code = value.strip().lower()
+        if code not in accepted:
+            raise _fail(f"unknown {what} {value[:40]!r} (accepted: {', '.join(accepted)})")
+        return code
+    return BeforeValidator(check)
+
+
+def _unit(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _fail(f"expected a string (g/L or mg/dL), got {kind(value)}")
+    key = value.strip().lower()
+    if key not in UNITS:
+        raise _fail(f"unknown unit {value[:40]!r} (accepted: g/L or mg/dL)")
+    return UNIT_NAMES[key]
+
+
+def _text(message: str, longest: int = 100) -> BeforeValidator:
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or not value.strip() or len(value) > longest:
+            raise _fail(message)
+        return value.strip()
+    return BeforeValidator(check)
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _fail(f"expected true or false, got {kind(value)}")
+    return value
+
+
+Boolean = Annotated[bool, BeforeValidator(_boolean), Field(description="true or false")]
+IsoDate = Annotated[date, BeforeValidator(_iso_date), Field(description="a date YYYY-MM-DD")]
+
+
+# --- the input schema ---------------------------------------------------------------------------
+
+
+class _Record(BaseModel):
+    """Strict, frozen, unknown fields forbidden; a `null` value counts as absent."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_absent(cls, data: Any) -> Any:
+        return {k: v for k, v in data.items() if v is not None} if isinstance(data, dict) else data
+
+
+class IggRecord(_Record):
+    value: Annotated[Decimal, _number("g/L or mg/dL"), Field(description="a number of g/L or mg/dL")]
+    unit: Annotated[str, BeforeValidator(_unit), Field(description="g/L or mg/dL")]
+    during_ig_substitution: Boolean = False
+
+    @model_validator(mode="after")
+    def _plausible(self) -> IggRecord:
+        if self.value * UNITS[self.unit.lower()] > MAX_IGG_G_PER_L:
+            raise _fail(
+                f"{self.value} {self.unit} is not a plausible IgG "
+                f"(accepted: 0–{MAX_IGG_G_PER_L} g/L, i.e. 0–{MAX_IGG_G_PER_L * 100} mg/dL)", "igg.value")
+        return self
+
+
+class ImmunoglobulinRecord(_Record):
+    status: Annotated[str, _code(IG_STATUSES, "status"), Field(description="none or ongoing")]
+    start_date: IsoDate | None = None
+    started_before_therapy: Boolean | None = None
+    start_basis: Annotated[str, _code(START_BASES, "basis"),
+                           Field(description="igg-below-4 or infections")] | None = None
+
+    @model_validator(mode="after")
+    def _ongoing_needs_dates(self) -> ImmunoglobulinRecord:
+        if self.status == "ongoing":
+            if self.start_date is None:
+                raise _fail("missing (required when status is ongoing; accepted: a date YYYY-MM-DD)",
+                            "immunoglobulin.start_date")
+            if self.started_before_therapy is None:
+                raise _fail("missing (required when status is ongoing; accepted: true or false)",
+                            "immunoglobulin.started_before_therapy")
+        return self
+
+
+class PatientRecord(_Record):
+    age: Annotated[Decimal, _number("years"), Field(description="a number of years")]
+    therapy: Annotated[str, _text("expected car-t, bispecific or a product name such as axi-cel, cilta-cel or "
+                                  "teclistamab"), Field(description="car-t, bispecific or a product name")]
+    therapy_start: IsoDate
+    assessment_date: IsoDate | None = None
+    igg: Annotated[IggRecord, Field(description='an object {"value": number, "unit": "g/L"|"mg/dL"}')]
+    severe_or_recurrent_bacterial_infections: Boolean
+    immunoglobulin: Annotated[ImmunoglobulinRecord, Field(
+        description='{"status": "none"} or {"status": "ongoing", "start_date": …, "started_before_therapy": …, '
+                    '"start_basis": …}')]
+    disease: Annotated[str, _text("expected a short text such as 'multiple myeloma' or 'LBCL' (or leave it out)"),
+                       Field(description="a short text")] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> PatientRecord:
+        if self.age > MAX_AGE:
+            raise _fail(f"{self.age} is not plausible (accepted: 0–{MAX_AGE} years)", "age")
+        today = (info.context or {}).get("today") or date.today()
+        assessment = self.assessment_date or today
+        start = self.therapy_start
+        if assessment < start:
+            raise _fail(f"{assessment.isoformat()} is before therapy_start {start.isoformat()} (the assessment "
+                        "must be on or after the CAR-T infusion or first bispecific dose)", "assessment_date")
+        ig = self.immunoglobulin
+        if ig.status == "ongoing" and ig.start_date is not None:
+            if ig.start_date > assessment:
+                raise _fail(f"{ig.start_date.isoformat()} is after assessment_date {assessment.isoformat()} (an "
+                            "ongoing substitution must have started on or before the assessment)",
+                            "immunoglobulin.start_date")
+            if ig.started_before_therapy and ig.start_date > start:
+                raise _fail(f"true, but start_date {ig.start_date.isoformat()} is after therapy_start "
+                            f"{start.isoformat()} (use false, or correct the date)",
+                            "immunoglobulin.started_before_therapy")
+            if ig.started_before_therapy is False and ig.start_date < start:
+                raise _fail(f"false, but start_date {ig.start_date.isoformat()} is before therapy_start "
+                            f"{start.isoformat()} (use true, or correct the date)",
+                            "immunoglobulin.started_before_therapy")
+        return self
+
+
+FIELDS = tuple(PatientRecord.model_fields)
+IGG_FIELDS = tuple(IggRecord.model_fields)
+IG_FIELDS = tuple(ImmunoglobulinRecord.model_fields)
+
+
+# --- validation → Patient, errors → one line --------------------------------------------------------
+
+
+def parse_patient(data: Any, today: date | None = None) -> Patient:
+    """Validate one patient record (a dict from JSON) into a `Patient`; `InputError` names the field."""
+    if not isinstance(data, dict):
+        raise InputError(f"patient: expected a JSON object with the fields age, therapy, …, got {kind(data)}")
+    try:
+        record = PatientRecord.model_validate(data, context={"today": today})
+    except ValidationError as error:
+        raise InputError(_message(error)) from None
+    ig = record.immunoglobulin
+    igg = record.igg
+    return Patient(
+        age=float(record.age),
+        therapy=record.therapy,
+        therapy_start=record.therapy_start,
+        assessment_date=record.assessment_date or today or date.today(),
+        igg_value=igg.value,
+        igg_unit=igg.unit,
+        igg_g_per_l=igg.value * UNITS[igg.unit.lower()],
+        igg_during_substitution=igg.during_ig_substitution,
+        infections=record.severe_or_recurrent_bacterial_infections,
+        immunoglobulin=Immunoglobulin(ig.status, ig.start_date, ig.started_before_therapy, ig.start_basis)
+        if ig.status == "ongoing" else Immunoglobulin("none"),
+        disease=record.disease,
+    )
+
+
+_MODELS: dict[tuple[str, ...], type[BaseModel]] = {
+    (): PatientRecord, ("igg",): IggRecord, ("immunoglobulin",): ImmunoglobulinRecord,
+}
+
+
+def _message(error: ValidationError) -> str:
+    """The first problem as "field: what is wrong (accepted: …)"; an unknown field is reported first."""
+    problems = error.errors(include_url=False)  # the input is only asked for its kind, never printed
+    problems.sort(key=lambda p: p["type"] != "extra_forbidden")
+    first = problems[0]
+    loc = tuple(str(part) for part in first["loc"])
+    field = ".".join(loc)
+    kind_ = first["type"]
+    if kind_ == "evidencekb":
+        ctx = first.get("ctx") or {}
+        return f"{ctx.get('field') or field or 'patient'}: {ctx.get('message')}"
+    if kind_ == "extra_forbidden":
+        model = _MODELS.get(loc[:-1], PatientRecord)
+        return (f"{'.'.join(loc[:-1] + (repr(loc[-1])[1:-1][:40],))}: unknown field (accepted: "
+                f"{', '.join(model.model_fields)}; unknown fields are rejected so that a misspelling is not "
+                "silently ignored)")
+    accepted = _accepted(loc)
+    if kind_ == "missing":
+        return f"{field}: missing (required; accepted: {accepted})"
+    if kind_ in ("model_type", "model_attributes_type", "dict_type"):
+        return f"{field}: expected {accepted}, got {kind(first.get('input'))}"
+    return f"{field or 'patient'}: invalid ({first['msg']}; accepted: {accepted})"
+
+
+def _accepted(loc: tuple[str, ...]) -> str:
+    model = _MODELS.get(loc[:-1])
+    info = model.model_fields.get(loc[-1]) if model is not None and loc else None
+    if info is not None and info.description:
+        return info.description
+    for meta in (info.metadata if info is not None else []):
+        description = getattr(meta, "description", None)
+        if description:
+            return str(description)
+    return "see evidencekb recommend --help"
+
