@@ -109,3 +109,17 @@ def test_cli_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert main(["compare", str(path)]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "therapy" in err
+
+
+def test_cli_text_danish_words_commas_and_curies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(patient(igg={"value": 3.2, "unit": "g/L"})), encoding="utf-8")
+    assert main(["compare", str(path), "--lang", "da"]) == 0
+    out = capsys.readouterr().out
+    assert "Kilde" in out and "Udfald" in out and "Medicinrådet (dette tillæg)" in out
+    assert "population voksen" in out and "IgG 3,2 g/L" in out and "infektioner nej" in out
+    assert " opstart " in out and "out-of-scope" not in out and "do-not-start" not in out
+    assert "https://" not in out
+    assert main(["compare", str(path), "--format", "json", "--lang", "da"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert {s["verdict"] for s in result["sources"]} <= VERDICTS  # the JSON keeps the codes

@@ -52,7 +52,7 @@ def event(window: Window | None, lang: str) -> str:
 
 
 def window_phrase(window: Window, lang: str) -> str:
-    """'6–12 months after the start of immunoglobulin', 'less than 6 months after …', '6 months or later …'."""
+    """'<from>–<until> <unit> after <event>', 'less than <until> after …', '<from> or later after …'."""
     when = event(window, lang)
     has_from = window.from_offset is not None and window.from_offset != 0
     if has_from and window.until_offset is not None:
@@ -71,7 +71,7 @@ def window_phrase(window: Window, lang: str) -> str:
 
 
 def condition_phrase(conditions: list[IggCondition], lang: str) -> str:
-    """'IgG < 6 g/L' from the rule's IgG condition (comparator, threshold and unit as in the graph)."""
+    """'IgG <comparator> <threshold> <unit>' from the rule's IgG condition, every part as in the graph."""
     if not conditions:
         return _m("phrase.its-igg", lang)
     parts = []
