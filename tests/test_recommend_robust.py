@@ -35,7 +35,6 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 #: (id, raw bytes of one JSON line, a word the error names)
 POISON: list[tuple[str, bytes, str]] = [
     ("igg-overflows-decimal", GOOD.replace("3.2", "1e999999999").encode(), "igg.value"),
-    ("igg-tiny-exponent", GOOD.replace("3.2", "1e-999999999").encode(), "igg.value"),
     ("age-overflows-decimal", GOOD.replace('"age": 62', '"age": 1e999999999').encode(), "age"),
     ("integer-with-5000-digits", GOOD.replace("3.2", "9" * 5000).encode(), "number"),
     ("lone-surrogate-value", GOOD.replace('"car-t"', '"car-t\\ud800"').encode(), "therapy"),
@@ -96,6 +95,16 @@ def test_poisoned_csv_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "therapy" in rows[2]["error"] and "UTF-8" in rows[2]["error"], rows[2]
     assert "unreadable CSV" in rows[3]["error"]
     assert rows[4]["igg_g_per_l"] == 0.0 and '"igg_g_per_l": -' not in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("value, expected", [("1e-999999999", 0.0), ("-1e-999999999", 0.0),
+                                             ("3.9999999999999", 4.0), ("3.99999999999", 3.99999999999)])
+def test_tiny_and_noisy_numbers_are_rounded(value: str, expected: float, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "patient.json"
+    path.write_text(GOOD.replace("3.2", value), encoding="utf-8")
+    code, out, _ = run(capsys, "recommend", str(path), "--format", "json")
+    assert code == 0 and json.loads(out)["igg_g_per_l"] == expected
 
 
 def test_negative_zero_is_normalised(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

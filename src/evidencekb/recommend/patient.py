@@ -44,8 +44,10 @@ UNIT_NAMES = {"g/l": "g/L", "mg/dl": "mg/dL"}
 #: Above this an IgG value is taken for a typing error (normal adult IgG is about 7–16 g/L).
 MAX_IGG_G_PER_L = Decimal(60)
 MAX_AGE = Decimal(130)
-#: More decimals than this are refused: the query engines compute xsd:decimal with 18 fractional digits.
+#: Numbers are rounded to this many decimals (float noise such as 969.9999999999999 stays exact enough;
+#: the query engines compute xsd:decimal with 18 fractional digits, and mg/dL ÷ 100 adds two).
 MAX_DECIMALS = 12
+_QUANTUM = Decimal(1).scaleb(-MAX_DECIMALS)
 IG_STATUSES = ("none", "ongoing")
 START_BASES = ("igg-below-4", "infections")
 
@@ -109,14 +111,14 @@ def _number(what: str) -> BeforeValidator:
         number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
         if not number.is_finite():
             raise _fail(f"expected a finite number of {what}")
-        if number.is_zero():
-            return Decimal(0)  # -0 and 0E-7 alike
-        if number < 0:
-            raise _fail(f"{_short(number)} is negative (accepted: a number of {what} ≥ 0)")
         if number.adjusted() > 6:  # far beyond any plausible value; stops 1e999999999 before arithmetic
             raise _fail(f"{_short(number)} is not plausible (accepted: a number of {what})")
-        if -number.as_tuple().exponent > MAX_DECIMALS:  # type: ignore[operator]
-            raise _fail(f"{_short(number)} has more than {MAX_DECIMALS} decimals (accepted: a number of {what})")
+        if number.as_tuple().exponent < -MAX_DECIMALS:  # type: ignore[operator]  # float noise, 1e-999999999
+            number = number.quantize(_QUANTUM)
+        if number.is_zero():
+            return Decimal(0)  # -0, -0.0 and 0E-12 alike
+        if number < 0:
+            raise _fail(f"{_short(number)} is negative (accepted: a number of {what} ≥ 0)")
         return number
     return BeforeValidator(check)
 
