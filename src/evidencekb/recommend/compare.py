@@ -121,7 +121,8 @@ def _verdict(pub: dict[str, Any], rows: list[dict], facts: Facts, lang: str) -> 
     ]
     notes = []
     if with_verdict:
-        best = max(with_verdict, key=lambda r: (VERDICT_RANK.get(str(r["verdict"]), 0), str(r["rule"])))
+        # a source that ranks its criteria (ekb:priority, the council's) decides by rank, as recommend does
+        best = max(with_verdict, key=lambda r: (_priority(r), VERDICT_RANK.get(str(r["verdict"]), 0), str(r["rule"])))
         out["verdict"] = str(best["verdict"])
         out["criterion"] = {"rule": str(best["rule"]), "text": str(best.get("verbatim") or "")}
     else:
@@ -135,6 +136,11 @@ def _verdict(pub: dict[str, Any], rows: list[dict], facts: Facts, lang: str) -> 
             f"{str(r.get('verbatim') or r['rule'])} ({_m(str(r['status']), lang)})" for r in unknown)))
     out["note"] = " · ".join(notes) or None
     return out
+
+
+def _priority(row: dict[str, Any]) -> Decimal:
+    value = row.get("priority")
+    return Decimal(str(value)) if value is not None else Decimal(0)
 
 
 def render_table(result: dict[str, Any], lang: str = "en") -> str:

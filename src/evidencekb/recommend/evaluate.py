@@ -154,7 +154,8 @@ class Recommender:
             answer["start"]["checked"] = [
                 {"rule": r["rule"], "result": r["status"]}
                 for r in sorted(checked, key=lambda r: (-Decimal(r["priority"]), r["rule"]))
-                if r["status"] not in _NOT_CHECKED and not self.rules.info(r["rule"], lang).is_default
+                if r["status"] not in _NOT_CHECKED and r["status"] != "match"
+                and not self.rules.info(r["rule"], lang).is_default
             ]
         if not settled:
             answer["stop"]["closest_rule"] = governing

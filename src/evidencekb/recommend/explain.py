@@ -128,7 +128,9 @@ def _start_sentences(rules: RuleBook, facts: Facts, start: dict[str, Any], igg: 
             out.append(_m("sentence.base", lang, label=base["label"], url=base["url"], cite=cite(info)))
         return out
     if decision == "do-not-start":
-        out = [_m("sentence.do-not-start", lang, cite=cite(info))]
+        # a default (no criterion met) or a criterion of the source that says not to start
+        out = [_m("sentence.do-not-start" if info.is_default else "sentence.do-not-start-rule", lang,
+                  label=info.label, cite=cite(info))]
         for item in start.get("checked", []):
             rule = rules.info(item["rule"], lang)
             reason_key = f"recommend.reason.{item['result']}"
