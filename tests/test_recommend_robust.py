@@ -253,3 +253,26 @@ def test_batch_danish_json_keeps_codes(tmp_path: Path, capsys: pytest.CaptureFix
     assert code == 0 and answer["start"]["decision"] == "start"
     assert answer["start"]["decision_label"] == "Opstart immunglobulin"
     assert all("afsnit" in s and "https://w3id.org/evidencekb/id/" in s for s in answer["explanation"])
+
+
+def test_engine_failing_on_one_patient_costs_only_that_row() -> None:
+    """When a chunk's query fails, each patient is evaluated alone: only the one that breaks it fails."""
+    from evidencekb.recommend.batch import recommend_records
+    from evidencekb.recommend.evaluate import Recommender
+    from evidencekb.sparql.core import Bindings, QueryResult
+    from evidencekb.sparql.engines import get_engine
+
+    engine = get_engine()
+
+    class Choking:
+        def select(self, query: str, bindings: Bindings | None = None) -> QueryResult:
+            if '"7.77"' in query:
+                raise RuntimeError("engine choked")
+            return engine.select(query, bindings)
+
+    poisoned = json.loads(GOOD.replace("3.2", "7.77"))
+    records = [(1, json.loads(GOOD)), (2, poisoned), (3, json.loads(GOOD))]
+    rows = list(recommend_records(records, engine=Recommender(Choking())))
+    assert [r["line"] for r in rows] == [1, 2, 3]
+    assert rows[0]["start"]["decision"] == rows[2]["start"]["decision"] == "start"
+    assert "internal error while evaluating this patient (RuntimeError: engine choked)" in rows[1]["error"]

@@ -65,16 +65,17 @@ class Recommender:
                 results.extend(self._evaluate_chunk(chunk, lang))
             except EndpointError:
                 raise
-            except Exception:  # noqa: BLE001 – one patient's values broke the chunk: find which, alone
+            except Exception as error:  # noqa: BLE001 – one patient's values broke the chunk: find which, alone
                 if len(chunk) == 1:
-                    raise
+                    results.append(error)
+                    continue
                 for facts in chunk:
                     try:
                         results.extend(self._evaluate_chunk([facts], lang))
                     except EndpointError:
                         raise
-                    except Exception as error:  # noqa: BLE001 – that patient's error line
-                        results.append(error)
+                    except Exception as alone:  # noqa: BLE001 – that patient's error line
+                        results.append(alone)
         return results
 
     def _evaluate_chunk(self, chunk: Sequence[Facts], lang: str) -> list[dict[str, Any] | Exception]:
