@@ -168,14 +168,14 @@ def test_out_symlink_survives(batch: Path, tmp_path: Path, capsys: pytest.Captur
     target.write_text("keep", encoding="utf-8")
     link = tmp_path / "link.jsonl"
     link.symlink_to(target)
-    _refused(capsys, batch, link, "symlink")
+    _refused(capsys, batch, link, "symbolic link")
     assert link.is_symlink() and target.read_text(encoding="utf-8") == "keep"
 
 
 def test_out_symlink_to_input_survives(batch: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     link = tmp_path / "link.jsonl"
     link.symlink_to(batch)
-    _refused(capsys, batch, link, "symlink")
+    _refused(capsys, batch, link, "symbolic link")
     assert link.is_symlink()
 
 
@@ -219,10 +219,13 @@ def test_out_mode_follows_umask(umask: int, mode: int, batch: Path, tmp_path: Pa
 def test_out_regular_file_replaced(batch: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out.jsonl"
     out.write_text("old\n", encoding="utf-8")
-    out.chmod(0o640)
-    code, _, _ = run(capsys, "recommend", "--batch", str(batch), "--out", str(out))
+    old = os.umask(0o022)
+    try:
+        code, _, _ = run(capsys, "recommend", "--batch", str(batch), "--out", str(out))
+    finally:
+        os.umask(old)
     assert code == 0 and json.loads(out.read_text(encoding="utf-8"))["line"] == 1
-    assert out.stat().st_mode & 0o777 == 0o640
+    assert out.stat().st_mode & 0o777 == 0o644
 
 
 def test_out_in_missing_folder_refused(batch: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

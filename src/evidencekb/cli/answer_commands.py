@@ -29,10 +29,9 @@ RECOMMEND_HELP = (
     "  others still run (exit 1 if any failed, 0 if all were answered).\n"
     "  --format json writes JSON Lines (the answer plus \"line\", or {\"line\", \"error\"}), --format text\n"
     "  the text answers, each under '# line N'; --lang da answers in Danish.\n"
-    "  --out must be a new path or a regular file (replaced atomically once every row is answered; a\n"
-    "  new file gets your umask's mode, a replaced one keeps its mode); it is refused when it is the\n"
-    "  input file, a folder, a symlink, a FIFO or a device — give a regular file path, or leave out\n"
-    "  --out to write to standard output.\n\n"
+    "  --out must be a new path or a regular file (replaced atomically once every row is answered,\n"
+    "  with your umask's mode); it is refused when it is the input file, a folder, a symlink, a FIFO\n"
+    "  or a device — give a regular file path, or leave out --out to write to standard output.\n\n"
     "examples:\n  evidencekb recommend patient.json --format json\n"
     "  evidencekb recommend --batch registry.csv --out decisions.jsonl"
 )

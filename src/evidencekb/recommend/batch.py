@@ -9,7 +9,8 @@ Output: ``--format json`` writes JSON Lines (the answer plus ``"line"``; a bad r
 Without ``--out`` the answers go to standard output. ``--out`` is written to a temporary file in the
 same folder and moved over OUT only when every row has been answered; OUT must be a new path or a
 regular file — a folder, a symlink, a FIFO, a device or the input file itself is refused (exit 2).
-A new OUT gets the mode a new file gets under the user's umask; a replaced one keeps its mode.
+OUT gets the mode a new file gets under the user's umask (as every output file of evidencekb,
+`evidencekb.outputs`).
 
 Any failure while reading or evaluating one patient is that patient's error line (also on stderr);
 the other rows are answered. Exit 0 when every row was answered, 1 when any row failed.
@@ -21,7 +22,6 @@ import contextlib
 import csv
 import json
 import os
-import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -31,6 +31,7 @@ from typing import IO, Any
 
 from evidencekb import messages
 from evidencekb.errors import EndpointError, EvidenceKBError, InputError
+from evidencekb.outputs import check_output_path
 from evidencekb.recommend import explain
 from evidencekb.recommend.evaluate import CHUNK, Recommender, check_lang, recommender
 from evidencekb.recommend.facts import Facts
@@ -155,28 +156,7 @@ def recommend_records(records: Any, lang: str = "en", endpoint: str | None = Non
 
 def check_out(out_path: Path, batch_path: Path) -> None:
     """Refuse an --out that is not a new path or a regular file, or that is the input itself."""
-    try:
-        info = os.lstat(out_path)
-    except FileNotFoundError:
-        info = None
-    except NotADirectoryError:
-        raise InputError(f"--out {out_path}: {out_path.parent} is not a folder (give a path in a folder)") from None
-    except OSError as error:
-        raise InputError(f"--out {out_path}: cannot use ({error.strerror})") from None
-    if info is None:
-        parent = out_path.parent if str(out_path.parent) else Path(".")
-        if not parent.is_dir():
-            raise InputError(f"--out {out_path}: folder {parent} does not exist (create it, or give another path)")
-        return
-    kind = ("a symlink" if stat.S_ISLNK(info.st_mode) else "a folder" if stat.S_ISDIR(info.st_mode)
-            else "a FIFO" if stat.S_ISFIFO(info.st_mode) else "a device" if stat.S_ISCHR(info.st_mode)
-            or stat.S_ISBLK(info.st_mode) else "a socket" if stat.S_ISSOCK(info.st_mode) else None)
-    if kind is not None:
-        raise InputError(f"--out {out_path}: is {kind}, not a regular file; it is left as it is (give a new path "
-                         "or a regular file, or leave out --out to write to standard output)")
-    with contextlib.suppress(OSError):
-        if os.path.samefile(out_path, batch_path):
-            raise InputError(f"--out {out_path}: is the input file; give another path so the input is kept")
+    check_output_path(out_path, "--out", inputs=(batch_path,))
 
 
 def _new_file_mode() -> int:
@@ -236,12 +216,11 @@ def _format(record: dict[str, Any], format: str, lang: str) -> str:
 
 def _write_atomically(out_path: Path, batch_path: Path, write: Any) -> None:
     directory = out_path.parent if str(out_path.parent) else Path(".")
-    existing = out_path.stat().st_mode & 0o7777 if out_path.is_file() else None
     fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
             write(out)
-        os.chmod(tmp, existing if existing is not None else _new_file_mode())
+        os.chmod(tmp, _new_file_mode())
         check_out(out_path, batch_path)  # again: OUT may have changed while the rows were answered
         os.replace(tmp, out_path)
     except BaseException:

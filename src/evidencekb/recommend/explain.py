@@ -11,13 +11,14 @@ JSON answer keeps full IRIs.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from evidencekb import messages
 from evidencekb.namespaces import PREFIXES
 from evidencekb.recommend.facts import Facts
-from evidencekb.recommend.rules import IggCondition, RuleBook, RuleInfo, Window
+from evidencekb.recommend.rules import IggCondition, RuleBook, RuleInfo, Unit, Window
 
 
 def _m(key: str, lang: str, **values: object) -> str:
@@ -28,18 +29,31 @@ def _num(value: Decimal | float | int, lang: str) -> str:
     return messages.number(Decimal(str(value)).normalize() if not isinstance(value, int) else value, lang)
 
 
-def _unit_word(unit: str | None, lang: str, amount: Decimal | None = None) -> str:
+def _unit_word(unit: str | None, lang: str, amount: Decimal | None = None,
+               units: Mapping[str, Unit] | None = None) -> str:
+    """A duration's unit word: the graph's label (ontology/units.ttl), the catalogue's singular for one."""
     name = (unit or "").rsplit("/", 1)[-1]
-    key = f"unit.{name}-one" if amount is not None and amount == 1 else f"unit.{name}"
-    if f"recommend.{key}" in messages.catalogue():
-        return _m(key, lang)
-    return name
+    known = (units or {}).get(unit or "")
+    singular = f"recommend.unit.{name}-one"
+    if amount is not None and amount == 1 and singular in messages.catalogue():
+        return messages.text(singular, lang)
+    if known is not None and known.labels.get(lang):
+        return known.labels[lang]
+    return messages.text(f"recommend.unit.{name}", lang) if f"recommend.unit.{name}" in messages.catalogue() else name
 
 
-def duration(offset: Decimal | None, unit: str | None, lang: str) -> str:
-    """'6 months' / '6 måneder' from a graph offset and its QUDT unit."""
+def _unit_symbol(unit: str | None, lang: str, units: Mapping[str, Unit] | None = None) -> str:
+    """A threshold's unit symbol: the graph's qudt:symbol ('g/L'), else the catalogue's."""
+    known = (units or {}).get(unit or "")
+    if known is not None and known.symbol:
+        return known.symbol
+    return _unit_word(unit, lang)
+
+
+def duration(offset: Decimal | None, unit: str | None, lang: str, units: Mapping[str, Unit] | None = None) -> str:
+    """'<n> <unit>' ('6 måneder') from a graph offset and its QUDT unit."""
     amount = offset if offset is not None else Decimal(0)
-    return _m("phrase.duration", lang, number=_num(amount, lang), unit=_unit_word(unit, lang, amount))
+    return _m("phrase.duration", lang, number=_num(amount, lang), unit=_unit_word(unit, lang, amount, units))
 
 
 def event(window: Window | None, lang: str) -> str:
@@ -51,32 +65,32 @@ def event(window: Window | None, lang: str) -> str:
     return label[0].lower() + label[1:] if len(label) > 1 and label[1].islower() else label
 
 
-def window_phrase(window: Window, lang: str) -> str:
+def window_phrase(window: Window, lang: str, units: Mapping[str, Unit] | None = None) -> str:
     """'<from>–<until> <unit> after <event>', 'less than <until> after …', '<from> or later after …'."""
     when = event(window, lang)
     has_from = window.from_offset is not None and window.from_offset != 0
     if has_from and window.until_offset is not None:
-        start = duration(window.from_offset, window.from_unit, lang)
+        start = duration(window.from_offset, window.from_unit, lang, units)
         if window.from_unit == window.until_unit:
             start = _num(window.from_offset, lang)  # type: ignore[arg-type]
         return _m("phrase.window-range", lang, from_=start,
-                  until=duration(window.until_offset, window.until_unit, lang), event=when)
+                  until=duration(window.until_offset, window.until_unit, lang, units), event=when)
     if window.until_offset is not None:
         key = "phrase.window-until-inclusive" if window.until_inclusive else "phrase.window-until"
-        return _m(key, lang, until=duration(window.until_offset, window.until_unit, lang), event=when)
+        return _m(key, lang, until=duration(window.until_offset, window.until_unit, lang, units), event=when)
     if has_from:
         key = "phrase.window-from" if window.from_inclusive else "phrase.window-from-exclusive"
-        return _m(key, lang, from_=duration(window.from_offset, window.from_unit, lang), event=when)
+        return _m(key, lang, from_=duration(window.from_offset, window.from_unit, lang, units), event=when)
     return _m("phrase.any-window", lang)
 
 
-def condition_phrase(conditions: list[IggCondition], lang: str) -> str:
+def condition_phrase(conditions: list[IggCondition], lang: str, units: Mapping[str, Unit] | None = None) -> str:
     """'IgG <comparator> <threshold> <unit>' from the rule's IgG condition, every part as in the graph."""
     if not conditions:
         return _m("phrase.its-igg", lang)
     parts = []
     for c in conditions:
-        unit = _unit_word(c.unit, lang) if c.unit else ""
+        unit = _unit_symbol(c.unit, lang, units) if c.unit else ""
         if c.comparator == "between" and c.upper is not None:
             parts.append(_m("phrase.igg-between", lang, threshold=_num(c.threshold, lang),
                             upper=_num(c.upper, lang), unit=unit).strip())
@@ -96,7 +110,8 @@ def sentences(rules: RuleBook, facts: Facts, answer: dict[str, Any], lang: str) 
     p = facts.patient
     igg = _num(p.igg_g_per_l, lang)
     boundary = rules.info(rules.boundary_window, lang)
-    phase_duration = duration(Decimal(str(rules.boundary["untilOffset"])), str(rules.boundary["untilUnit"]), lang)
+    phase_duration = duration(Decimal(str(rules.boundary["untilOffset"])), str(rules.boundary["untilUnit"]), lang,
+                              rules.units)
     window = boundary.window  # the boundary is itself a window node
     phase_key = "sentence.within" if facts.phase == "within-6-months" else "sentence.after"
     population = (_m(f"population.{facts.population_code}", lang)
@@ -113,7 +128,8 @@ def sentences(rules: RuleBook, facts: Facts, answer: dict[str, Any], lang: str) 
     out.extend(_stop_sentences(rules, facts, answer, lang))
     if p.igg_during_substitution and rules.recovery_rule:
         recovery = rules.info(rules.recovery_rule, lang)
-        out.append(_m("sentence.during", lang, condition=condition_phrase(recovery.igg, lang), cite=cite(recovery)))
+        out.append(_m("sentence.during", lang, condition=condition_phrase(recovery.igg, lang, rules.units),
+                      cite=cite(recovery)))
     return [s if s.endswith(".") else s + "." for s in out]
 
 
@@ -121,7 +137,8 @@ def _start_sentences(rules: RuleBook, facts: Facts, start: dict[str, Any], igg: 
     info = rules.info(start["rule"], lang)
     decision = start["decision"]
     if decision in ("start", "general-criteria"):
-        out = [_m(f"sentence.{decision}", lang, igg=igg, label=info.label, condition=condition_phrase(info.igg, lang),
+        out = [_m(f"sentence.{decision}", lang, igg=igg, label=info.label,
+                  condition=condition_phrase(info.igg, lang, rules.units),
                   cite=cite(info))]
         if "base_guideline" in start:
             base = start["base_guideline"]
@@ -134,8 +151,8 @@ def _start_sentences(rules: RuleBook, facts: Facts, start: dict[str, Any], igg: 
         for item in start.get("checked", []):
             rule = rules.info(item["rule"], lang)
             reason_key = f"recommend.reason.{item['result']}"
-            reason = (messages.text(reason_key, lang, igg=igg, condition=condition_phrase(rule.igg, lang),
-                                    window=window_phrase(rule.window, lang) if rule.window else "")
+            reason = (messages.text(reason_key, lang, igg=igg, condition=condition_phrase(rule.igg, lang, rules.units),
+                                    window=window_phrase(rule.window, lang, rules.units) if rule.window else "")
                       if reason_key in messages.catalogue() else item["result"])
             out.append(_m("sentence.checked", lang, label=rule.label, reason=reason, cite=cite(rule)))
         return out
@@ -159,7 +176,7 @@ def _stop_sentences(rules: RuleBook, facts: Facts, answer: dict[str, Any], lang:
     prefix = _m("sentence.hypothetical", lang, date=p.assessment_date.isoformat()) if hypothetical else ""
     out = []
     if stop.get("date") and "window" not in stop and window is not None:  # one date: stop at a fixed time
-        when = _m("phrase.after", lang, duration=duration(window.from_offset, window.from_unit, lang),
+        when = _m("phrase.after", lang, duration=duration(window.from_offset, window.from_unit, lang, rules.units),
                   event=event(window, lang))
         out.append(prefix + _m("sentence.stop-at-date", lang, date=stop["date"], when=when, cite=cite(gov)))
         if p.immunoglobulin.status == "ongoing" and stop["date"] < p.assessment_date.isoformat():
@@ -174,7 +191,7 @@ def _stop_sentences(rules: RuleBook, facts: Facts, answer: dict[str, Any], lang:
         months = stop.get("reevaluation_interval_months")
         reevaluation = _m("sentence.reevaluation", lang, months=months) if months is not None else ""
         out.append(prefix + _m("sentence.stop-window", lang, from_=stop["window"]["from"], to=stop["window"]["to"],
-                               window=window_phrase(window, lang), ig_start=stop["window"]["ig_start"],
+                               window=window_phrase(window, lang, rules.units), ig_start=stop["window"]["ig_start"],
                                reevaluation=reevaluation, cite=cite(gov)))
     elif decision == "individual-assessment":
         out.append(_m("sentence.stop-individual", lang, cite=cite(gov)))

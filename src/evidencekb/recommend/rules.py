@@ -25,6 +25,14 @@ def query(name: str) -> str:
 
 
 @dataclass(frozen=True)
+class Unit:
+    """A unit as people read it (ontology/units.ttl): symbol and plural labels by language."""
+
+    symbol: str | None
+    labels: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Window:
     """A time window node: offsets from an index event (units are QUDT IRIs)."""
 
@@ -96,6 +104,17 @@ class RuleBook:
         self.codes = self._codes()
         rows = engine.select(query("explain/recovery-criterion")).rows
         self.recovery_rule: str | None = str(rows[0]["rule"]) if rows else None
+        self.units = self._units()
+
+    def _units(self) -> dict[str, Unit]:
+        units: dict[str, Unit] = {}
+        for row in self.engine.select(query("explain/units")).rows:
+            unit = units.setdefault(str(row["unit"]), Unit(str(row["symbol"]) if row.get("symbol") is not None
+                                                           else None, {}))
+            label = row.get("label")
+            if isinstance(label, Literal) and label.language:
+                unit.labels.setdefault(label.language, str(label))
+        return units
 
     def _phase_boundary(self) -> dict[str, Node]:
         rows = self.engine.select(query("phase-boundary")).rows
