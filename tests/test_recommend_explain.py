@@ -147,3 +147,17 @@ def test_text_shows_curies_and_json_keeps_iris(shipped: Recommender) -> None:
     assert all("https://w3id.org/evidencekb/id/" in s for s in result["explanation"])
     shown = render_text(result, "da")
     assert "https://w3id.org/" not in shown and "kb:council-start-within-six-months" in shown
+
+
+def test_unit_words_and_symbols_come_from_the_graph(kb: Graph) -> None:
+    from rdflib import URIRef
+    from rdflib.namespace import RDFS
+
+    graph = Graph()
+    graph += kb
+    months, grams = URIRef("http://qudt.org/vocab/unit/MO"), URIRef("http://qudt.org/vocab/unit/GM-PER-L")
+    graph.remove((months, RDFS.label, Literal("months", lang="en")))
+    graph.add((months, RDFS.label, Literal("calendar months", lang="en")))
+    graph.set((grams, URIRef("http://qudt.org/schema/qudt/symbol"), Literal("g·L⁻¹")))
+    sentences = text(Recommender(local_engine(graph)), igg={"value": 5, "unit": "g/L"})
+    assert "within the first 6 calendar months" in sentences and "for IgG < 6 g·L⁻¹ apply" in sentences
