@@ -88,7 +88,8 @@ def materialise(spec: str, repo_root: Path | None = None) -> Iterator[tuple[Path
             members = [m for m in tar.getmembers() if m.name.split("/", 1)[0] in PROJECT_PARTS]
             tar.extractall(temporary, members=members, filter="data")
         if not project.is_project(temporary):
-            raise InputError(f"{spec}: revision {sha[:12]} holds no project (no data/ and ontology/ in {prefix or '.'})")
+            raise InputError(
+                f"{spec}: revision {sha[:12]} holds no project (no data/ and ontology/ in {prefix or '.'})")
         yield temporary, f"{spec} ({sha[:12]})"
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
