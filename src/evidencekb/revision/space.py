@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -451,7 +452,7 @@ def _publications(engine: Engine) -> dict[str, dict[str, Any]]:
     return pubs
 
 
-def _verdict(pub: dict[str, Any], therapy_code: str, rows: list[dict[str, Node | None]]) -> dict[str, Any]:
+def _verdict(pub: dict[str, Any], therapy_code: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     """A source's verdict from its criteria rows, by the rules of `evidencekb compare` (no disease given)."""
     if pub["classes"] and therapy_code not in pub["classes"]:
         return {"verdict": "out-of-scope", "criterion": None}
@@ -465,6 +466,28 @@ def _verdict(pub: dict[str, Any], therapy_code: str, rows: list[dict[str, Node |
     return {"verdict": str(best["verdict"]), "criterion": str(best["rule"])}
 
 
+_KEY_VARIABLES = ("population", "therapyClass", "igg", "infections", "monthsSince", "exactMonths", "daysSince")
+_SELECT = re.compile(r"^\s*SELECT\b", re.MULTILINE)
+
+
+def _grouped(query: str, bindings: Sequence[dict[str, Node]]) -> str:
+    """compare's query for many patients, unchanged, as a sub-select with the patients' VALUES block; the outer
+    query keeps the rows that can decide a verdict and folds them into one row per patient (converting every
+    row of every criterion into Python terms cost 4× the query)."""
+    match = _SELECT.search(query)
+    if match is None:
+        raise InputError("queries/compare/start-criteria.rq has no SELECT")
+    keys = " ".join(f"?{name}" for name in _KEY_VARIABLES)
+    return (
+        query[: match.start()]
+        + f"SELECT {keys}\n"
+        + '  (GROUP_CONCAT(CONCAT(STR(?publication), "|", STR(?rule), "|", COALESCE(STR(?verdict), ""), "|", '
+        + 'STR(?status)); separator=" ") AS ?results)\nWHERE {\n{\n'
+        + inline_values(query[match.start():], bindings)
+        + '\n}\nFILTER(STR(?status) NOT IN ("population", "therapy"))\n}\nGROUP BY ' + keys + "\n"
+    )
+
+
 def evaluate_sources(cells: Sequence[Cell], endpoint: str | None = None, graph: str | None = None) -> None:
     """Every publication's verdict for every cell: compare's query, one query per chunk of distinct patients."""
     rec = recommender(endpoint, graph)
@@ -472,13 +495,15 @@ def evaluate_sources(cells: Sequence[Cell], endpoint: str | None = None, graph: 
     pubs = _publications(engine)
     facts_of: dict[tuple, Any] = {}
     cell_keys: list[tuple] = []
+    key_of: dict[str, tuple] = {}  # compare ignores the immunoglobulin course: one evaluation per rest of the patient
     for cell in cells:
-        facts = rec.facts(parse_patient(cell.patient))
-        b = facts.start_bindings(0)
-        key = _compare_key(b["population"], b["therapyClass"], b["igg"], b["infections"], b["monthsSince"],
-                           b["exactMonths"], b["daysSince"])
-        facts_of.setdefault(key, facts)
-        cell_keys.append(key)
+        rest = json.dumps({k: v for k, v in cell.patient.items() if k != "immunoglobulin"}, sort_keys=True)
+        if rest not in key_of:
+            facts = rec.facts(parse_patient(cell.patient))
+            b = facts.start_bindings(0)
+            key_of[rest] = _compare_key(*(b[name] for name in _KEY_VARIABLES))
+            facts_of.setdefault(key_of[rest], facts)
+        cell_keys.append(key_of[rest])
     text = query_text("compare/start-criteria")
     rows_of: dict[tuple, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     keys = list(facts_of)
@@ -489,10 +514,10 @@ def evaluate_sources(cells: Sequence[Cell], endpoint: str | None = None, graph: 
             b.pop("patient")
             b.pop("igStatus")
             bindings.append(b)
-        for row in engine.select(inline_values(text, bindings)).rows:
-            key = _compare_key(row["population"], row["therapyClass"], row["igg"], row["infections"],
-                               row["monthsSince"], row["exactMonths"], row["daysSince"])
-            rows_of[key][str(row["publication"])].append(row)
+        for row in engine.select(_grouped(text, bindings)).rows:
+            key = _compare_key(*(row[name] for name in _KEY_VARIABLES))  # type: ignore[arg-type]
+            for item in _split(row["results"], ("publication", "rule", "verdict", "status")):
+                rows_of[key][item["publication"]].append({**item, "verdict": item["verdict"] or None})
     verdicts: dict[tuple, dict[str, dict[str, Any]]] = {}
     for key, facts in facts_of.items():
         verdicts[key] = {iri: _verdict(pub, facts.therapy_code, rows_of[key].get(iri, []))
