@@ -2,10 +2,10 @@
 
 Run: .venv/bin/python benchmarks/space_bench.py [--scales 1,10,100]
 
-For each factor the cloned data (build/benchmarks/data-xN.nt, generated when missing) becomes the
-data/ of a temporary project (N-Triples is Turtle) with the project's ontology; the steps of
-`build_space` are timed one by one in that project: loading (rdflib parse + copy into Oxigraph, the
-cost of every command on that project), deriving the dimensions (3 SPARQL queries), deciding the
+For each factor the cloned data (build/benchmarks/data-xN.nt, generated when missing) is bulk-loaded
+with the project's ontology into one pyoxigraph store (as benchmarks/run.py does: parsing ×100 with
+rdflib would take minutes and is not what is measured), and that engine answers every query of
+`build_space`, whose steps are timed one by one: deriving the dimensions (3 SPARQL queries), deciding the
 cells for the council (recommend, 2 queries per 2,500 cells), for the sources (compare's query, one
 per 1,000 distinct patients), the raw rule matches (start.rq/stop.rq, for overlaps) and the findings.
 Prints a Markdown table (one row per factor) for benchmarks/RESULTS.md.
@@ -14,15 +14,14 @@ Prints a Markdown table (one row per factor) for benchmarks/RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from evidencekb import project
-from evidencekb.rdf.cache import knowledge_base
+import evidencekb.recommend.evaluate
+import evidencekb.revision.space
+import evidencekb.sparql.engines
+from evidencekb.rdf.cache import project_ontology
 from evidencekb.revision.findings import agreement, find_all
 from evidencekb.revision.space import (
     Space,
@@ -35,55 +34,56 @@ from evidencekb.revision.space import (
     rule_info,
     six_month_date,
 )
-from evidencekb.revision.workspace import using
-from evidencekb.sparql.engines import get_engine
 
 sys.path.insert(0, str(Path(__file__).parent))
 from generate import OUT_DIR, generate  # noqa: E402
+from run import oxigraph_engine_from  # noqa: E402
+
+
+def use_engine(engine: object) -> None:
+    """Every module that asks for the local engine gets `engine` (benchmark only)."""
+    for module in (evidencekb.sparql.engines, evidencekb.recommend.evaluate, evidencekb.revision.space):
+        module.get_engine = lambda *args, **kwargs: engine  # type: ignore[attr-defined]
+    evidencekb.recommend.evaluate.recommender.cache_clear()
 
 
 def measure(factor: int) -> dict[str, object]:
     source = OUT_DIR / f"data-x{factor}.nt"
     if not source.is_file():
         generate(factor)
-    with tempfile.TemporaryDirectory(prefix="space-bench-") as folder:
-        root = Path(folder)
-        (root / "data").mkdir()
-        os.link(source, root / "data" / "synthetic.ttl") if source.stat().st_dev == root.stat().st_dev \
-            else shutil.copy(source, root / "data" / "synthetic.ttl")
-        shutil.copytree(project.current().ontology, root / "ontology")
-        times: dict[str, float] = {}
+    times: dict[str, float] = {}
 
-        def step(name: str, action):  # type: ignore[no-untyped-def]
-            started = time.perf_counter()
-            value = action()
-            times[name] = time.perf_counter() - started
-            print(f"  ×{factor} {name}: {times[name]:.2f} s", file=sys.stderr, flush=True)
-            return value
+    def step(name: str, action):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        value = action()
+        times[name] = time.perf_counter() - started
+        print(f"  ×{factor} {name}: {times[name]:.2f} s", file=sys.stderr, flush=True)
+        return value
 
-        with using(root):
-            graph = step("load", lambda: (knowledge_base(), get_engine())[0])
-            dims = step("dimensions", derive_dimensions)
-            six = six_month_date(dims)
-            cells = step("cells", lambda: make_cells(dims, six))
-            step("council", lambda: evaluate_council(cells))
-            step("sources", lambda: evaluate_sources(cells))
-            step("matches", lambda: evaluate_matches(cells))
+    ontology_nt = project_ontology().serialize(format="nt", encoding="utf-8")
+    engine = step("load", lambda: oxigraph_engine_from(None, source, ontology_nt))
+    use_engine(engine)
+    dims = step("dimensions", derive_dimensions)
+    six = six_month_date(dims)
+    cells = step("cells", lambda: make_cells(dims, six))
+    step("council", lambda: evaluate_council(cells))
+    step("sources", lambda: evaluate_sources(cells))
+    step("matches", lambda: evaluate_matches(cells))
 
-            def findings() -> Space:
-                space = Space(dims, cells, rule_info())
-                space.publications = {iri: p["label"] or iri for iri, p in _publications(get_engine()).items()
-                                      if not iri.endswith("/addendum")}
-                space.findings = find_all(space)
-                space.agreement = agreement(space)
-                return space
+    def findings() -> Space:
+        space = Space(dims, cells, rule_info(engine))
+        space.publications = {iri: p["label"] or iri for iri, p in _publications(engine).items()
+                              if not iri.endswith("/addendum")}
+        space.findings = find_all(space)
+        space.agreement = agreement(space)
+        return space
 
-            space = step("findings", findings)
-            rules = set().union(*(d.rules for d in dims.values()))
-            return {"factor": factor, "triples": len(graph), "rules": len(rules),
-                    "publications": len(space.publications), "cells": len(cells),
-                    "findings": len(space.findings), **times,
-                    "total": sum(v for k, v in times.items() if k != "load")}
+    space = step("findings", findings)
+    rules = set().union(*(d.rules for d in dims.values()))
+    return {"factor": factor, "triples": len(engine.store), "rules": len(rules),
+            "publications": len(space.publications), "cells": len(cells),
+            "findings": len(space.findings), **times,
+            "total": sum(v for k, v in times.items() if k != "load")}
 
 
 def main(argv: list[str] | None = None) -> int:

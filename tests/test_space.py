@@ -240,3 +240,16 @@ def test_rdf_node_for_each_cell_named(space: Space) -> None:
     for cell in graph.subjects(RDF.type, SPACE.Cell):
         assert isinstance(cell, URIRef)
         assert json.loads(str(graph.value(cell, SPACE.patient)))["therapy_start"] == "2026-01-15"
+
+
+def test_agreement_page_markdown(space: Space) -> None:
+    from evidencekb.revision.page import agreement_page
+
+    page = agreement_page(space, "da", link=lambda iri: "rules/" + iri.rsplit("/", 1)[-1] + ".md")
+    assert page.startswith("# Hvor er kilderne enige?")
+    assert "## car-t · før seks måneder" in page and "## bispecific · fra seks måneder" in page
+    assert "ekb-verdict-start" in page and "(rules/banerjee-2025.md)" in page
+    rows = [line for line in page.splitlines() if line.startswith("| ") and "ekb-verdict" in line]
+    assert len(rows) == sum(1 for c in space.cells if c.coordinates["immunoglobulin"] == "none")
+    assert page.count("- **disagreement**") == sum(1 for f in space.findings if f["kind"] == "disagreement")
+    assert agreement_page(space, "en").startswith("# Where do the sources agree?")
