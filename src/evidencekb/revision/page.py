@@ -40,7 +40,8 @@ TEXT = {
 
 
 #: the colours of the decisions, for the site's stylesheet (the page itself carries only the classes)
-PAGE_CSS = "\n".join(f".ekb-verdict-{name} {{ color: {colour}; font-weight: 600; }}" for name, colour in COLOURS.items())
+PAGE_CSS = "\n".join(f".ekb-verdict-{name} {{ color: {colour}; font-weight: 600; }}"
+                     for name, colour in COLOURS.items())
 
 
 def _badge(verdict: str | None) -> str:
