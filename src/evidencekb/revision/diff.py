@@ -26,6 +26,7 @@ from rdflib.namespace import RDF, RDFS, SKOS
 
 from evidencekb import messages
 from evidencekb.errors import InputError
+from evidencekb.namespaces import KB
 from evidencekb.rdf.cache import knowledge_base
 from evidencekb.recommend.evaluate import read_batch, recommend_records
 from evidencekb.revision.space import derive_dimensions, evaluate_cells, merge_dimensions
@@ -234,7 +235,9 @@ def render_text(result: dict[str, Any], lang: str = "en") -> str:
             lines.append(f"  {kind}")
         mark = {"added": "+", "removed": "-", "changed": "~"}[entity["change"]]
         label = f" “{entity['label']}”" if entity["label"] else ""
-        lines.append(f"    {mark} {entity['entity']}{label}")
+        name = entity["entity"]
+        name = "kb:" + name[len(str(KB)):] if name.startswith(str(KB)) else name
+        lines.append(f"    {mark} {name}{label}")
         if entity["change"] == "changed":
             for prop in entity["properties"]:
                 lines.append(f"        {prop['property']}: {', '.join(prop['before']) or '–'} → "
