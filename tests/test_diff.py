@@ -89,6 +89,13 @@ def test_moved_threshold_flips_exactly_the_cells_between(old: Path, tmp_path: Pa
     assert not any(c.startswith("child/") for c in cells)
     # patients: only the one at 4.5 g/L changes; the bad line stays an error on both sides
     assert result["patients"] == {"file": str(patients), "total": 4, "changed": 1, "lines": [2]}
+    # the site's "What changed" page
+    from evidencekb.revision.page import changes_page
+
+    page = changes_page(result, "en")
+    assert page.startswith("# What changed")
+    assert "`ekb:threshold`: \"4\"^^xsd:integer → \"5\"^^xsd:integer" in page
+    assert page.count("/igg(4,5)/") + page.count("/igg[4]/") == len(result["decisions"])
 
 
 def test_added_study_changes_no_decision(old: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -44,9 +44,13 @@ PAGE_CSS = "\n".join(f".ekb-verdict-{name} {{ color: {colour}; font-weight: 600;
                      for name, colour in COLOURS.items())
 
 
+def _esc(text: str) -> str:
+    return escape(text, quote=False)
+
+
 def _badge(verdict: str | None) -> str:
     verdict = verdict or "–"
-    return f'<span class="ekb-verdict-{escape(verdict)}">{escape(verdict)}</span>'
+    return f'<span class="ekb-verdict-{_esc(verdict)}">{_esc(verdict)}</span>'
 
 
 def _short(iri: str) -> str:
@@ -58,7 +62,7 @@ def agreement_page(space: Space, lang: str = "da", link: Callable[[str], str | N
 
     def ref(iri: str, text: str | None = None) -> str:
         target = (link(iri) if link else None) or iri
-        return f"[{escape(text or _short(iri))}]({target})"
+        return f"[{_esc(text or _short(iri))}]({target})"
 
     pubs = sorted(space.publications, key=lambda iri: space.publications[iri])
     six = next((v for v in space.dimensions["days_since_therapy_start"].cuts
@@ -73,7 +77,7 @@ def agreement_page(space: Space, lang: str = "da", link: Callable[[str], str | N
                - date.fromisoformat(cell.patient["therapy_start"])).days
         phase = "after" if six is not None and day >= six else "within"
         groups.setdefault((cell.coordinates["therapy_class"], phase), []).append(cell)
-    header = [t["cell"], t["council"], *(escape(space.publications[p]) for p in pubs)]
+    header = [t["cell"], t["council"], *(_esc(space.publications[p]) for p in pubs)]
     for (therapy, phase), cells in sorted(groups.items(), key=lambda item: (item[0][0], item[0][1] != "within")):
         lines += [f"## {therapy} · {t[phase]}", ""]
         lines.append("| " + " | ".join(header) + " |")
@@ -81,7 +85,7 @@ def agreement_page(space: Space, lang: str = "da", link: Callable[[str], str | N
         for cell in cells:
             coordinates = " · ".join(f"{name.split('_')[0]} {cell.coordinates[name]}" for name in DIMENSION_ORDER
                                      if name not in ("therapy_class", "immunoglobulin"))
-            row = [escape(coordinates), _badge(cell.council["start"]),
+            row = [_esc(coordinates), _badge(cell.council["start"]),
                    *(_badge((cell.sources.get(p) or {}).get("verdict")) for p in pubs)]
             lines.append("| " + " | ".join(row) + " |")
         lines.append("")
@@ -96,5 +100,49 @@ def agreement_page(space: Space, lang: str = "da", link: Callable[[str], str | N
     for finding in space.findings:
         rules = ", ".join(ref(r) for r in finding["rules"])
         count = messages.number(len(finding["cells"]), lang)
-        lines.append(f"- **{finding['kind']}** — {escape(finding['text'])} ({count} {t['cells_short']}; {rules})")
+        lines.append(f"- **{finding['kind']}** — {_esc(finding['text'])} ({count} {t['cells_short']}; {rules})")
+    return "\n".join(lines) + "\n"
+
+
+CHANGES = {
+    "en": {"title": "What changed", "since": "Changes from {old} to {new}.", "entities": "Entities",
+           "tables": "Table cells", "decisions": "Decision-space cells whose council decision changes",
+           "none": "Nothing changed.", "before": "before", "after": "after", "cell": "Cell"},
+    "da": {"title": "Hvad er ændret", "since": "Ændringer fra {old} til {new}.", "entities": "Entiteter",
+           "tables": "Tabelceller", "decisions": "Celler i beslutningsrummet, hvor Medicinrådets beslutning ændres",
+           "none": "Intet er ændret.", "before": "før", "after": "efter", "cell": "Celle"},
+}
+
+
+def changes_page(result: dict, lang: str = "da", link: Callable[[str], str | None] | None = None) -> str:
+    """The site page "What changed" from an `evidencekb.revision.diff.diff` result, as Markdown."""
+    t = CHANGES[lang]
+    lines = [f"# {t['title']}", "", t["since"].format(old=_esc(result["old"]), new=_esc(result["new"])), ""]
+    if not result["changed"]:
+        return "\n".join([*lines, t["none"]]) + "\n"
+    if result["entities"]:
+        lines += [f"## {t['entities']}", ""]
+        for entity in result["entities"]:
+            target = (link(entity["entity"]) if link else None) or entity["entity"]
+            label = _esc(entity["label"] or _short(entity["entity"]))
+            lines.append(f"- {entity['change']} `{entity['kind']}` [{label}]({target})")
+            for prop in entity["properties"] if entity["change"] == "changed" else []:
+                before = _esc(", ".join(prop["before"]) or "–")
+                after = _esc(", ".join(prop["after"]) or "–")
+                lines.append(f"    - `{prop['property']}`: {before} → {after}")
+        lines.append("")
+    if result["tables"]:
+        lines += [f"## {t['tables']}", "", f"| Tabel | # | {t['before']} | {t['after']} |", "|---|---|---|---|"]
+        for cell in result["tables"]:
+            where = f"{cell['row']}/{cell['column']}" if cell["row"] is not None else cell["row_heading"]
+            before, after = _esc(str(cell["before"])), _esc(str(cell["after"]))
+            lines.append(f"| {cell['table']} | {where} | {before} | {after} |")
+        lines.append("")
+    if result["decisions"]:
+        lines += [f"## {t['decisions']}", "", f"| {t['cell']} | {t['before']} | {t['after']} |", "|---|---|---|"]
+        for change in result["decisions"]:
+            before, after = change["before"] or {}, change["after"] or {}
+            old = f"{_badge(before.get('start'))} / {_esc(str(before.get('stop')))}"
+            new = f"{_badge(after.get('start'))} / {_esc(str(after.get('stop')))}"
+            lines.append(f"| {_esc(change['cell'])} | {old} | {new} |")
     return "\n".join(lines) + "\n"
