@@ -65,7 +65,7 @@ def measure(factor: int) -> dict[str, object]:
     use_engine(engine)
     dims = step("dimensions", derive_dimensions)
     six = six_month_date(dims)
-    cells = step("cells", lambda: make_cells(dims, six))
+    cells = step("make cells", lambda: make_cells(dims, six))
     step("council", lambda: evaluate_council(cells))
     step("sources", lambda: evaluate_sources(cells))
     step("matches", lambda: evaluate_matches(cells))
@@ -78,7 +78,7 @@ def measure(factor: int) -> dict[str, object]:
         space.agreement = agreement(space)
         return space
 
-    space = step("findings", findings)
+    space = step("find", findings)
     rules = set().union(*(d.rules for d in dims.values()))
     return {"factor": factor, "triples": len(engine.store), "rules": len(rules),
             "publications": len(space.publications), "cells": len(cells),
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scales", default="1,10,100")
     args = parser.parse_args(argv)
     rows = [measure(int(f)) for f in args.scales.split(",")]
-    steps = ("load", "dimensions", "cells", "council", "sources", "matches", "findings", "total")
+    steps = ("load", "dimensions", "make cells", "council", "sources", "matches", "find", "total")
     print("| scale | triples | rules cut | publications | cells | findings | " + " | ".join(steps) + " |")
     print("|---" * (6 + len(steps)) + "|")
     for row in rows:
