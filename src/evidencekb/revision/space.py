@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
+from rdflib import Literal
 from rdflib.term import Node
 
 from evidencekb import project
@@ -584,10 +585,11 @@ class Space:
         }
 
 
-def rule_info(engine: Engine | None = None) -> dict[str, dict[str, Any]]:
+def rule_info(engine: Engine | None = None, lang: str = "en") -> dict[str, dict[str, Any]]:
+    """Label (in `lang`), default or not, issuer, priority, sections and annotations of every rule."""
     engine = engine or get_engine()
     info: dict[str, dict[str, Any]] = {}
-    for row in engine.select(space_query("rules")).rows:
+    for row in engine.select(space_query("rules"), {"lang": Literal(lang)}).rows:
         entry = info.setdefault(str(row["rule"]), {"label": None, "default": False, "issuer": None,
                                                    "priority": None, "sections": set(), "annotations": set()})
         if row.get("label") is not None and entry["label"] is None:
@@ -625,7 +627,7 @@ def build_space(endpoint: str | None = None, graph: str | None = None, lang: str
     engine = get_engine(endpoint, graph)
     dims = derive_dimensions(engine)
     cells = evaluate_cells(dims, endpoint, graph)
-    space = Space(dims, cells, rule_info(engine))
+    space = Space(dims, cells, rule_info(engine, lang))
     space.publications = {iri: pub["label"] or iri for iri, pub in _publications(engine).items() if iri != COUNCIL}
     space.findings = find_all(space, lang)
     space.agreement = agreement(space)
