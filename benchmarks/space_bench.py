@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from evidencekb.revision.space import (
     rule_info,
     six_month_date,
 )
+from evidencekb.revision.workspace import using
 
 sys.path.insert(0, str(Path(__file__).parent))
 from generate import OUT_DIR, generate  # noqa: E402
@@ -41,10 +43,10 @@ from run import oxigraph_engine_from  # noqa: E402
 
 
 def use_engine(engine: object) -> None:
-    """Every module that asks for the local engine gets `engine` (benchmark only)."""
+    """Every module that asks for the local engine gets `engine` (benchmark only). Call it inside a fresh
+    project (`using`), so that nothing cached for another project (the recommender) is reused."""
     for module in (evidencekb.sparql.engines, evidencekb.recommend.evaluate, evidencekb.revision.space):
         module.get_engine = lambda *args, **kwargs: engine  # type: ignore[attr-defined]
-    evidencekb.recommend.evaluate.recommender.cache_clear()
 
 
 def measure(factor: int) -> dict[str, object]:
@@ -62,7 +64,15 @@ def measure(factor: int) -> dict[str, object]:
 
     ontology_nt = project_ontology().serialize(format="nt", encoding="utf-8")
     engine = step("load", lambda: oxigraph_engine_from(None, source, ontology_nt))
-    use_engine(engine)
+    with tempfile.TemporaryDirectory(prefix="space-bench-") as folder:  # a project of its own per scale
+        for part in ("data", "ontology"):
+            (Path(folder) / part).mkdir()
+        with using(Path(folder)):
+            use_engine(engine)
+            return run_steps(factor, engine, step, times)
+
+
+def run_steps(factor: int, engine: object, step, times: dict[str, float]):  # type: ignore[no-untyped-def]
     dims = step("dimensions", derive_dimensions)
     six = six_month_date(dims)
     cells = step("make cells", lambda: make_cells(dims, six))
@@ -80,7 +90,7 @@ def measure(factor: int) -> dict[str, object]:
 
     space = step("find", findings)
     rules = set().union(*(d.rules for d in dims.values()))
-    return {"factor": factor, "triples": len(engine.store), "rules": len(rules),
+    return {"factor": factor, "triples": len(engine.store), "rules": len(rules),  # type: ignore[attr-defined]
             "publications": len(space.publications), "cells": len(cells),
             "findings": len(space.findings), **times,
             "total": sum(v for k, v in times.items() if k != "load")}

@@ -1,10 +1,8 @@
 """Projects to compare: a folder, or a git revision of the project repository unpacked into a temp folder.
 
-`using(root)` makes a project the current one for the duration of a block. The knowledge base and
-the query engine are cached per project (`rdf.cache`, `sparql.engines`), but two caches are keyed
-by name only — the query texts (`sparql.core.query_text`) and the recommender
-(`recommend.evaluate.recommender`) — so they are cleared on every switch (until they are keyed by
-project too).
+`using(root)` makes a project the current one for the duration of a block. Everything the commands
+cache (knowledge base, engine, query texts, recommender) is keyed by project, so switching back and
+forth costs nothing after the first use.
 """
 
 from __future__ import annotations
@@ -26,27 +24,15 @@ from evidencekb.project import Project
 PROJECT_PARTS = ("data", "ontology", "queries", "validators")
 
 
-def _forget_name_keyed_caches() -> None:
-    from evidencekb.recommend import evaluate
-    from evidencekb.sparql import core
-
-    for function in (core.query_text, evaluate.recommender):
-        clear = getattr(function, "cache_clear", None)
-        if clear is not None:
-            clear()
-
-
 @contextmanager
 def using(root: Path) -> Iterator[Project]:
     """The project at `root` is `project.current()` inside the block; the previous one after it."""
     previous = project.current()
     chosen = project.use(root)
-    _forget_name_keyed_caches()
     try:
         yield chosen
     finally:
         project.use(previous.root)
-        _forget_name_keyed_caches()
 
 
 def _git(repo: Path, *args: str, binary: bool = False) -> subprocess.CompletedProcess:
