@@ -1,0 +1,258 @@
+"""`evidencekb diff OLD NEW`: what a revision of the knowledge base changes, semantically.
+
+OLD and NEW are project folders or git revisions of the repository holding the current project
+(`workspace.materialise`). The answer has four parts:
+
+* ``entities`` — every IRI node of ontology + data that was added, removed or changed, with its kind
+  (rdf:type), label and, per property, the values before and after (blank nodes are folded into the
+  node that refers to them, so a changed blank node shows as a change of its owner);
+* ``tables`` — every cell of the regenerated tables (3-1 … 8-7) whose text changes;
+* ``decisions`` — every cell of the decision space whose council start or stop decision changes. Both
+  revisions are evaluated on the common refinement of their partitions (the cut points of OLD and NEW
+  together), so a moved threshold shows exactly the cells between the old and the new value;
+* ``patients`` (with ``--patients FILE``, a recommend batch file) — how many patients' answers change.
+
+Exit status (CLI): 0 nothing changed, 1 something changed, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS
+
+from evidencekb import messages
+from evidencekb.errors import InputError
+from evidencekb.namespaces import KB
+from evidencekb.rdf.cache import knowledge_base
+from evidencekb.recommend.evaluate import read_batch, recommend_records
+from evidencekb.revision.space import derive_dimensions, evaluate_cells, merge_dimensions
+from evidencekb.revision.workspace import materialise, using
+from evidencekb.tables import TABLE_IDS, table_data
+
+# --- entities ----------------------------------------------------------------------------------
+
+
+def _term(graph: Graph, term: Any, seen: frozenset = frozenset()) -> str:
+    if isinstance(term, BNode):
+        if term in seen:
+            return "[…]"
+        inner = sorted(f"{_term(graph, p)} {_term(graph, o, seen | {term})}" for p, o in graph.predicate_objects(term))
+        return "[" + "; ".join(inner) + "]"
+    if isinstance(term, URIRef):
+        try:
+            return graph.namespace_manager.normalizeUri(term)
+        except Exception:  # noqa: BLE001 – an IRI rdflib cannot abbreviate is shown in full
+            return f"<{term}>"
+    if isinstance(term, Literal):
+        return term.n3(graph.namespace_manager)
+    return str(term)
+
+
+def _describe(graph: Graph) -> dict[URIRef, dict[str, set[str]]]:
+    out: dict[URIRef, dict[str, set[str]]] = {}
+    for subject in set(graph.subjects()):
+        if not isinstance(subject, URIRef):
+            continue
+        props: dict[str, set[str]] = {}
+        for p, o in graph.predicate_objects(subject):
+            props.setdefault(_term(graph, p), set()).add(_term(graph, o))
+        out[subject] = props
+    return out
+
+
+def _label(graph: Graph, node: URIRef) -> str:
+    labels = list(graph.objects(node, RDFS.label)) or list(graph.objects(node, SKOS.prefLabel))
+    english = [x for x in labels if isinstance(x, Literal) and x.language == "en"]
+    chosen = english or labels
+    return str(sorted(chosen, key=str)[0]) if chosen else ""
+
+
+def _kind(graph: Graph, node: URIRef) -> str:
+    types = sorted(_term(graph, t) for t in graph.objects(node, RDF.type))
+    preferred = [t for t in types if t.startswith("ekb:")]
+    return (preferred or types or ["(untyped)"])[0]
+
+
+def entity_changes(old: Graph, new: Graph) -> list[dict[str, Any]]:
+    before, after = _describe(old), _describe(new)
+    out = []
+    for node in sorted(set(before) | set(after), key=str):
+        a, b = before.get(node), after.get(node)
+        if a == b:
+            continue
+        change = "added" if a is None else "removed" if b is None else "changed"
+        a, b = a or {}, b or {}
+        properties = [
+            {"property": prop, "before": sorted(a.get(prop, set())), "after": sorted(b.get(prop, set()))}
+            for prop in sorted(set(a) | set(b)) if a.get(prop, set()) != b.get(prop, set())
+        ]
+        graph = new if change != "removed" else old
+        out.append({"entity": str(node), "label": _label(graph, node) or _label(old, node),
+                    "kind": _kind(graph, node), "change": change, "properties": properties})
+    out.sort(key=lambda e: (e["kind"], e["entity"]))
+    return out
+
+
+# --- tables ------------------------------------------------------------------------------------
+
+
+def _tables() -> dict[str, dict[str, Any] | None]:
+    out: dict[str, dict[str, Any] | None] = {}
+    for table_id in TABLE_IDS:
+        try:
+            out[table_id] = table_data(table_id, "en")
+        except InputError:
+            out[table_id] = None
+    return out
+
+
+def table_changes(old: dict[str, dict | None], new: dict[str, dict | None]) -> list[dict[str, Any]]:
+    out = []
+    for table_id in TABLE_IDS:
+        a, b = old.get(table_id) or {}, new.get(table_id) or {}
+        rows_a, rows_b = a.get("rows", []), b.get("rows", [])
+        columns = b.get("columns") or a.get("columns") or []
+        for r in range(max(len(rows_a), len(rows_b))):
+            row_a = rows_a[r] if r < len(rows_a) else []
+            row_b = rows_b[r] if r < len(rows_b) else []
+            heading = (row_b or row_a or [""])[0]
+            for c in range(max(len(row_a), len(row_b))):
+                x = row_a[c] if c < len(row_a) else None
+                y = row_b[c] if c < len(row_b) else None
+                if x != y:
+                    out.append({"table": table_id, "row": r + 1, "row_heading": heading, "column": c + 1,
+                                "column_heading": columns[c] if c < len(columns) else "", "before": x, "after": y})
+        for key in ("title", "footnotes"):
+            if a.get(key) != b.get(key):
+                out.append({"table": table_id, "row": None, "row_heading": key, "column": None,
+                            "column_heading": "", "before": a.get(key), "after": b.get(key)})
+    return out
+
+
+# --- decisions and patients --------------------------------------------------------------------
+
+
+def _decision(council: dict[str, Any] | None) -> dict[str, Any] | None:
+    if council is None:
+        return None
+    return {"start": council["start"], "stop": council["stop"], "rule": council["rule"],
+            "stop_rule": council["stop_rule"]}
+
+
+def decision_changes(old_cells: list, new_cells: list) -> list[dict[str, Any]]:
+    before = {c.id: c for c in old_cells}
+    after = {c.id: c for c in new_cells}
+    order = [c.id for c in new_cells] + [c.id for c in old_cells if c.id not in after]
+    out = []
+    for cell_id in order:
+        a, b = before.get(cell_id), after.get(cell_id)
+        da, db = _decision(a.council if a else None), _decision(b.council if b else None)
+        if da is None or db is None or (da["start"], da["stop"]) != (db["start"], db["stop"]):
+            out.append({"cell": cell_id, "patient": (b or a).patient, "before": da, "after": db})
+    return out
+
+
+def _answer_key(answer: dict[str, Any]) -> tuple:
+    if "error" in answer:
+        return ("error", answer["error"])
+    return (answer["start"]["decision"], answer["stop"]["decision"], answer["stop"].get("date"))
+
+
+def patient_changes(records: list, old_answers: list[dict], new_answers: list[dict], path: Path) -> dict[str, Any]:
+    changed = [a["line"] for a, b in zip(old_answers, new_answers, strict=True) if _answer_key(a) != _answer_key(b)]
+    return {"file": str(path), "total": len(records), "changed": len(changed), "lines": changed}
+
+
+# --- the whole diff ----------------------------------------------------------------------------
+
+
+def _fingerprint(folder: Path) -> str:
+    digest = hashlib.sha256()
+    if folder.is_dir():
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(folder).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def diff(old_spec: str, new_spec: str, patients: Path | None = None) -> dict[str, Any]:
+    records = None
+    if patients is not None:
+        records = list(read_batch(Path(patients)))
+    with materialise(old_spec) as (old_root, old_name), materialise(new_spec) as (new_root, new_name):
+        with using(old_root) as old_project:
+            old_graph = knowledge_base()
+            old_tables = _tables()
+            old_dims = derive_dimensions()
+            old_queries = _fingerprint(old_project.queries)
+        with using(new_root) as new_project:
+            new_graph = knowledge_base()
+            new_tables = _tables()
+            new_dims = derive_dimensions()
+            new_queries = _fingerprint(new_project.queries)
+        entities = entity_changes(old_graph, new_graph)
+        tables = table_changes(old_tables, new_tables)
+        decisions: list[dict[str, Any]] = []
+        patient_summary = None
+        if entities or old_queries != new_queries:  # same graph and same logic: no answer can change
+            merged = merge_dimensions(old_dims, new_dims)
+            with using(old_root):
+                old_cells = evaluate_cells(merged, sources=False, matches=False)
+                old_answers = list(recommend_records(records, "en")) if records is not None else []
+            with using(new_root):
+                new_cells = evaluate_cells(merged, sources=False, matches=False)
+                new_answers = list(recommend_records(records, "en")) if records is not None else []
+            decisions = decision_changes(old_cells, new_cells)
+            if records is not None:
+                patient_summary = patient_changes(records, old_answers, new_answers, Path(patients or ""))
+        elif records is not None:
+            patient_summary = {"file": str(patients), "total": len(records), "changed": 0, "lines": []}
+    return {
+        "old": old_name,
+        "new": new_name,
+        "changed": bool(entities or tables or decisions or (patient_summary and patient_summary["changed"])),
+        "entities": entities,
+        "tables": tables,
+        "decisions": decisions,
+        "patients": patient_summary,
+    }
+
+
+def render_text(result: dict[str, Any], lang: str = "en") -> str:
+    lines = [f"OLD {result['old']}", f"NEW {result['new']}", ""]
+    if not result["changed"]:
+        lines.append(messages.text("space.diff.nothing", lang))
+        return "\n".join(lines) + "\n"
+    lines.append(messages.text("space.diff.entities", lang, n=len(result["entities"])))
+    kind = None
+    for entity in result["entities"]:
+        if entity["kind"] != kind:
+            kind = entity["kind"]
+            lines.append(f"  {kind}")
+        mark = {"added": "+", "removed": "-", "changed": "~"}[entity["change"]]
+        label = f" “{entity['label']}”" if entity["label"] else ""
+        name = entity["entity"]
+        name = "kb:" + name[len(str(KB)):] if name.startswith(str(KB)) else name
+        lines.append(f"    {mark} {name}{label}")
+        if entity["change"] == "changed":
+            for prop in entity["properties"]:
+                lines.append(f"        {prop['property']}: {', '.join(prop['before']) or '–'} → "
+                             f"{', '.join(prop['after']) or '–'}")
+    lines.append(messages.text("space.diff.tables", lang, n=len(result["tables"])))
+    for cell in result["tables"]:
+        where = f"row {cell['row']} “{cell['row_heading'][:40]}”, column “{cell['column_heading'][:30]}”" \
+            if cell["row"] is not None else cell["row_heading"]
+        lines.append(f"  {cell['table']} {where}: {cell['before']!r} → {cell['after']!r}")
+    lines.append(messages.text("space.diff.decisions", lang, n=len(result["decisions"])))
+    for change in result["decisions"]:
+        before, after = change["before"] or {}, change["after"] or {}
+        lines.append(f"  {change['cell']}: start {before.get('start', '–')} → {after.get('start', '–')}, "
+                     f"stop {before.get('stop', '–')} → {after.get('stop', '–')}")
+    if result["patients"] is not None:
+        lines.append(messages.text("space.diff.patients", lang, changed=result["patients"]["changed"],
+                                   total=result["patients"]["total"]))
+    return "\n".join(lines) + "\n"
