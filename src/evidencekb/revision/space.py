@@ -41,7 +41,8 @@ from rdflib.term import Node
 from evidencekb import project
 from evidencekb.errors import EvidenceKBError, InputError
 from evidencekb.namespaces import UNIT
-from evidencekb.recommend.evaluate import recommend_records, recommender
+from evidencekb.recommend.batch import recommend_records
+from evidencekb.recommend.evaluate import recommender
 from evidencekb.recommend.patient import MAX_AGE, START_BASES, parse_patient
 from evidencekb.sparql.core import Engine, inline_values, query_text
 from evidencekb.sparql.engines import get_engine
