@@ -2,16 +2,12 @@
 
 Section 4.3 says what the general criteria mean for these patients ("Det indebærer, at behandling kun
 anbefales ved IgG < 4 g/L og tilstedeværelse af svære eller tilbagevendende verificerede bakterielle
-infektioner"), so the source decides: do not start, citing 4.1 and 4.3. The rule belongs in
-data/council.ttl (owned elsewhere this session): `PROPOSED` (tests/data/proposed-council-rule.ttl) is exactly
-that rule. The tests run it on
-a copy of the graph; on the shipped data the finding is an expected failure until the rule lands
-(strict: the xfail turns into a failure as soon as it does, so this marker gets removed).
+infektioner"), so the source decides: do not start, citing 4.1 and 4.3
+(kb:council-start-after-six-months-without-infections in data/council.ttl).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +18,6 @@ from evidencekb.recommend.patient import parse_patient
 from evidencekb.sparql.core import local_engine
 
 KB = "https://w3id.org/evidencekb/id/"
-PROPOSED = Path(__file__).parent / "data" / "proposed-council-rule.ttl"
 AFTER_SIX: dict[str, Any] = {
     "age": 62, "therapy": "car-t", "therapy_start": "2026-01-15", "assessment_date": "2026-09-01",
     "igg": {"value": 3.2, "unit": "g/L"}, "severe_or_recurrent_bacterial_infections": False,
@@ -32,10 +27,7 @@ AFTER_SIX: dict[str, Any] = {
 
 @pytest.fixture(scope="module")
 def with_rule(kb: Graph) -> Recommender:
-    graph = Graph()
-    graph += kb
-    graph.parse(PROPOSED, format="turtle")
-    return Recommender(local_engine(graph))
+    return Recommender(local_engine(kb))
 
 
 def _answer(rec: Recommender, **changes: Any) -> dict[str, Any]:
@@ -65,7 +57,5 @@ def test_neighbours_unchanged(with_rule: Recommender, changes: dict[str, Any], d
     assert _answer(with_rule, **changes)["start"]["decision"] == decision
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 §4: needs kb:council-start-after-six-months-without-infections "
-                   "(tests/data/proposed-council-rule.ttl) in data/council.ttl")
 def test_shipped_data_decides_the_case() -> None:
     assert recommend_data(AFTER_SIX)["start"]["decision"] == "do-not-start"

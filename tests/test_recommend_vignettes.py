@@ -35,6 +35,7 @@ KB = "https://w3id.org/evidencekb/id/"
 R_WITHIN = KB + "council-start-within-six-months"
 R_AFTER = KB + "council-start-after-six-months"
 R_BELOW6 = KB + "council-start-igg-below-6"
+R_AFTER_NO_INF = KB + "council-start-after-six-months-without-infections"  # 4.3: do not start
 R_CHILD = KB + "council-start-children"
 R_NOSTART = KB + "recommend-default-do-not-start"
 R_ONIG = KB + "recommend-default-already-on-ig"
@@ -123,8 +124,8 @@ V = [
      3.2, ("start", R_WITHIN, SEC41), ("stop-at-six-months", "2026-07-15", S_SIX, SEC42), True, None),
     # --- adults, no immunoglobulin, six months or later
     ("exactly-six-months-no-infections", vignette(assessment_date="2026-07-15"), "adult", "after-6-months",
-     "2026-07-15", 3.2, ("general-criteria", R_BELOW6, SEC41),
-     ("general-stop-rules", "2027-01-15", S_GEN, SEC42), True, ("2027-01-15", "2027-07-15")),
+     "2026-07-15", 3.2, ("do-not-start", R_AFTER_NO_INF, SEC41),
+     ("not-applicable", None, S_NA, SEC42), True, None),
     ("exactly-six-months-infections", vignette(assessment_date="2026-07-15", inf=True), "adult",
      "after-6-months", "2026-07-15", 3.2, ("start", R_AFTER, SEC41),
      ("general-stop-rules", "2027-01-15", S_GEN, SEC42), True, ("2027-01-15", "2027-07-15")),
@@ -152,14 +153,14 @@ V = [
      "within-6-months", "2024-02-29", 3.2, ("start", R_WITHIN, SEC41),
      ("stop-at-six-months", "2024-02-29", S_SIX, SEC42), True, None),
     ("therapy-2023-08-30-leap-at-date", vignette(therapy_start="2023-08-30", assessment_date="2024-02-29"),
-     "adult", "after-6-months", "2024-02-29", 3.2, ("general-criteria", R_BELOW6, SEC41),
-     ("general-stop-rules", "2024-08-29", S_GEN, SEC42), True, ("2024-08-29", "2025-02-28")),
+     "adult", "after-6-months", "2024-02-29", 3.2, ("do-not-start", R_AFTER_NO_INF, SEC41),
+     ("not-applicable", None, S_NA, SEC42), True, None),
     ("therapy-2023-08-31-leap", vignette(therapy_start="2023-08-31", assessment_date="2024-02-28"), "adult",
      "within-6-months", "2024-02-29", 3.2, ("start", R_WITHIN, SEC41),
      ("stop-at-six-months", "2024-02-29", S_SIX, SEC42), True, None),
     ("therapy-2024-02-29", vignette(therapy_start="2024-02-29", assessment_date="2024-08-29"), "adult",
-     "after-6-months", "2024-08-29", 3.2, ("general-criteria", R_BELOW6, SEC41),
-     ("general-stop-rules", "2025-02-28", S_GEN, SEC42), True, ("2025-02-28", "2025-08-29")),
+     "after-6-months", "2024-08-29", 3.2, ("do-not-start", R_AFTER_NO_INF, SEC41),
+     ("not-applicable", None, S_NA, SEC42), True, None),
     ("therapy-2025-03-31-to-sep-30", vignette(therapy_start="2025-03-31", assessment_date="2025-09-29"),
      "adult", "within-6-months", "2025-09-30", 3.2, ("start", R_WITHIN, SEC41),
      ("stop-at-six-months", "2025-09-30", S_SIX, SEC42), True, None),
@@ -278,7 +279,7 @@ def test_missing_assessment_date_defaults_to_today(tmp_path: Path, capsys: pytes
     assert answer["assessment_date"] == date.today().isoformat()
     assert answer["six_month_date"] == "2020-07-31"
     assert answer["phase"] == "after-6-months"
-    assert answer["start"]["decision"] == "general-criteria"
+    assert answer["start"]["decision"] == "do-not-start"  # IgG 3.2 g/L, no infections, after six months (4.3)
 
 
 def test_during_substitution_decisions_unchanged_with_caveat(tmp_path: Path,
