@@ -248,6 +248,7 @@ def test_a_failed_build_keeps_the_previous_site(tmp_path: Path, monkeypatch: pyt
     out = tmp_path / "site"
     out.mkdir()
     (out / "index.html").write_text("previous site", encoding="utf-8")
+    (out / ".evidencekb-site").write_text("", encoding="utf-8")  # built by evidencekb: may be replaced
 
     def fail(docs: Path, site_dir: Path) -> None:
         raise EvidenceKBError("mkdocs build failed: forced by the test")

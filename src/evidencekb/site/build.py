@@ -15,7 +15,6 @@ import http.server
 import inspect
 import json
 import logging
-import os
 import shutil
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from rdflib import Graph
 from evidencekb import project
 from evidencekb.errors import EvidenceKBError, InputError
 from evidencekb.site.model import SiteModel
+from evidencekb.site.outdir import check_out, mark, prepare_parent, swap
 from evidencekb.site.pages import Pages
 from evidencekb.site.tables import TableSource
 from evidencekb.sparql.core import local_engine
@@ -190,9 +190,8 @@ def build_site(out: Path | None = None, *, graph: Graph | None = None) -> Path:
 
     `graph` replaces the project's knowledge base (tests use small fixture graphs).
     """
-    out = Path(out) if out is not None else project.current().build / "site"
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = check_out(Path(out) if out is not None else project.current().build / "site")
+    prepare_parent(out)
     started = time.perf_counter()
     if graph is None:
         from evidencekb.rdf.cache import knowledge_base
@@ -206,27 +205,12 @@ def build_site(out: Path | None = None, *, graph: Graph | None = None) -> Path:
             generate_docs(docs, graph)
             with _step("running mkdocs build (strict)"):
                 run_mkdocs(docs, built)
-        _swap(built, out)
+        mark(built)
+        swap(built, out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     _progress(f"built {out} in {time.perf_counter() - started:.1f} s")
     return out
-
-
-def _swap(new: Path, out: Path) -> None:
-    """Replace `out` by `new` with two renames; the old site is removed only after the swap."""
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}-old-{os.getpid()}-{time.time_ns()}")
-        os.replace(out, old)
-    try:
-        os.replace(new, out)
-    except OSError:
-        if old is not None:
-            os.replace(old, out)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
