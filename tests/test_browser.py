@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from evidencekb import project
-from evidencekb.site.build import build_site, make_server
+from evidencekb.site.build import build_site
+from evidencekb.site.serve import make_server
 
 pytestmark = pytest.mark.browser
 

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from rdflib import Graph
 
 import evidencekb.site.build as site_module
 from evidencekb import project
@@ -22,17 +23,17 @@ from evidencekb.site.outdir import MARKER
 def stub_build(monkeypatch: pytest.MonkeyPatch) -> None:
     """A build that writes one page: no graph, no MkDocs."""
 
-    def docs(folder: Path, graph: object, lang: str = "da") -> dict[str, str]:
+    def docs(folder: Path, graph: object, lang: str = "da", **options: object) -> dict[str, str]:
         folder.mkdir(parents=True, exist_ok=True)
         return {}
 
-    def mkdocs(folder: Path, site_dir: Path) -> None:
-        site_dir.mkdir()
+    def mkdocs(folder: Path, site_dir: Path, lang: str = "da") -> None:
+        site_dir.mkdir(parents=True)
         (site_dir / "index.html").write_text("new site", encoding="utf-8")
 
     monkeypatch.setattr(site_module, "generate_docs", docs)
     monkeypatch.setattr(site_module, "run_mkdocs", mkdocs)
-    monkeypatch.setattr("evidencekb.rdf.cache.knowledge_base", lambda: None)
+    monkeypatch.setattr(site_module, "knowledge_base", lambda: Graph())
 
 
 def _run(*argv: str) -> int:

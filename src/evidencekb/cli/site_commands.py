@@ -43,7 +43,8 @@ def add(commands: argparse._SubParsersAction) -> None:
 
 
 def _site(args: argparse.Namespace) -> int:
-    from evidencekb.site.build import build_site, serve_site
+    from evidencekb.site.build import build_site
+    from evidencekb.site.serve import serve_site
 
     if args.site_command == "serve":
         return serve_site(args.port)
