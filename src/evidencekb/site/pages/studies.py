@@ -16,7 +16,7 @@ from evidencekb.site.context import PageContext, front_matter
 from evidencekb.site.criteria import unit_symbol
 from evidencekb.site.model import pick_text
 from evidencekb.site.pages.common import annotations, citation
-from evidencekb.site.pages.forest import study_forest
+from evidencekb.site.pages.forest import outcome_forests, study_forest
 from evidencekb.site.text import bullet_list, chip, find_section, md, section_groups, table
 
 
@@ -34,7 +34,7 @@ def index(ctx: PageContext) -> str:
     columns = [ctx.t(f"studies.columns.{c}") for c in
                ("study", "ref", "design", "therapy_class", "therapy", "disease", "patients", "source")]
     return (front_matter(ctx.t("studies.title"), hide=["toc"]) + f"# {ctx.t('studies.heading')}\n\n"
-            + '<div class="ekb-scroll" markdown>\n\n' + table(columns, rows) + "\n</div>\n")
+            + '<div class="ekb-scroll" markdown>\n\n' + table(columns, rows) + "\n</div>\n\n" + outcome_forests(ctx))
 
 
 def quantity(ctx: PageContext, q: object) -> str:
