@@ -162,6 +162,10 @@ class SiteModel:
                 return text
         return self.label(iri)
 
+    def notation(self, iri: Node | str) -> str:
+        """skos:notation ("IRR", "HR") when present, else the label."""
+        return pick_text(self._labels.get(str(iri), {}).get("notation", []), self.lang) or self.label(iri)
+
     def title(self, iri: Node | str) -> str | None:
         return pick_text(self._labels.get(str(iri), {}).get("title", []), self.lang)
 

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from html import escape
 
 WIDTH = 760
-LABEL_WIDTH = 330  # left column: estimate label, n and time window
-VALUE_WIDTH = 150  # right column: the estimate as text
+LABEL_WIDTH = 310  # left column: estimate label, n and time window
+VALUE_WIDTH = 190  # right column: the estimate as text
 ROW_HEIGHT = 40
 TOP = 44
 BOTTOM = 46
-TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
+TICKS = (0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 10, 20, 50, 100)
+MIN_TICK_GAP = 30  # px between tick labels
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class ForestPlot:
     description: str
     axis_label: str  # e.g. "Ratio (log scale); < 1 favours …"
     estimates: tuple[Estimate, ...]
+    decimal_comma: bool = False  # tick labels "0,5" (Danish) or "0.5"
 
 
 def _x(value: float, low: float, high: float) -> float:
@@ -55,8 +57,9 @@ def _domain(estimates: tuple[Estimate, ...]) -> tuple[float, float]:
     return low, high
 
 
-def _num(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
+def _num(value: float, comma: bool) -> str:
+    text = f"{value:g}"
+    return text.replace(".", ",") if comma else text
 
 
 def forest_svg(plot: ForestPlot) -> str:
@@ -77,11 +80,15 @@ def forest_svg(plot: ForestPlot) -> str:
         'stroke="#444444" stroke-dasharray="4 3"/>',
         f'<line x1="{LABEL_WIDTH}" y1="{bottom}" x2="{WIDTH - VALUE_WIDTH}" y2="{bottom}" stroke="#444444"/>',
     ]
+    last = -MIN_TICK_GAP
     for tick in (t for t in TICKS if low <= t <= high):
         x = _x(tick, low, high)
+        if x - last < MIN_TICK_GAP and tick != 1:
+            continue
+        last = x
         parts.append(f'<line x1="{x:.1f}" y1="{bottom}" x2="{x:.1f}" y2="{bottom + 5}" stroke="#444444"/>'
                      f'<text x="{x:.1f}" y="{bottom + 18}" text-anchor="middle" fill="#222222">'
-                     f"{escape(_num(tick))}</text>")
+                     f"{escape(_num(tick, plot.decimal_comma))}</text>")
     parts.append(f'<text x="{(LABEL_WIDTH + WIDTH - VALUE_WIDTH) / 2:.1f}" y="{bottom + 38}" text-anchor="middle" '
                  f'fill="#222222">{escape(plot.axis_label)}</text>')
     for row, estimate in enumerate(plot.estimates):

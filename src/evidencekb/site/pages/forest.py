@@ -12,7 +12,7 @@ from typing import Any
 
 from evidencekb.site.context import PageContext
 from evidencekb.site.svg import Estimate, ForestPlot, forest_svg
-from evidencekb.site.text import md, slug, table
+from evidencekb.site.text import attr, md, slug, table
 
 
 def _rows(ctx: PageContext) -> list[dict[str, Any]]:
@@ -42,7 +42,7 @@ def _estimate(ctx: PageContext, row: dict[str, Any], with_study: bool) -> Estima
     window = facts.text(result, "timeWindowText", ctx.lang) or ctx.t("forest.no_window")
     detail = " · ".join(x for x in (f"n = {size}" if size is not None else ctx.t("forest.no_n"), window) if x)
     value, lower, upper = _float(row["value"]), _float(row["lower"]), _float(row["upper"])
-    measure = ctx.model.short(row["measure"])
+    measure = ctx.model.notation(row["measure"])
     if lower is not None and upper is not None:
         text = f"{measure} {ctx.num(row['value'])} ({ctx.num(row['lower'])}–{ctx.num(row['upper'])})"
     else:
@@ -55,11 +55,12 @@ def _figure(ctx: PageContext, plot_id: str, title: str, estimates: list[Estimate
     description = ctx.t("forest.description", n=len(estimates), title=title)
     if missing:
         description += " " + ctx.t("forest.missing_ci", n=missing)
-    plot = ForestPlot(plot_id, title, description, ctx.t("forest.axis"), tuple(estimates))
+    plot = ForestPlot(plot_id, title, description, ctx.t("forest.axis"), tuple(estimates), ctx.lang == "da")
     columns = [ctx.t(f"forest.columns.{c}") for c in ("estimate", "detail", "value")]
     data = table(columns, ([md(e.label), md(e.detail), md(e.value_text)] for e in estimates))
     note = f'<p class="ekb-caption" markdown>{md(ctx.t("forest.note_ci"))}</p>\n\n' if missing else ""
-    return (f'<div class="ekb-forest" id="{plot_id}-figure">\n{forest_svg(plot)}\n</div>\n\n' + note
+    box = f'<div class="ekb-forest" id="{plot_id}-figure" tabindex="0" role="region" aria-label="{attr(title)}">'
+    return (f"{box}\n{forest_svg(plot)}\n</div>\n\n" + note
             + f'??? info "{ctx.t("forest.data")}"\n\n' + "".join(f"    {line}\n" for line in data.splitlines())
             + "\n")
 
