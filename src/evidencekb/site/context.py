@@ -74,6 +74,22 @@ class PageContext:
     def facts(self, name: str) -> Facts:
         return self.model.facts(name)
 
+    def say(self, facts: str, node: object, name: str) -> str:
+        """The text of field `name` of `node` (fact query `facts`) as Markdown; text in another language than
+        the page's (Danish printed text on an English page) is marked with its language for readers and
+        screen readers."""
+        return self.marked(self.facts(facts).literal(node, name, self.lang))
+
+    def marked(self, literal: object) -> str:
+        """An escaped literal, inside <span lang="…"> when its language is not the page's."""
+        if literal is None:
+            return ""
+        lang = getattr(literal, "language", None)
+        text = md(literal)
+        if lang and lang != self.lang and text:
+            return f'<span lang="{attr(lang)}">{text}</span>'
+        return text
+
     def label(self, iri: object) -> str:
         return self.model.label(iri)  # type: ignore[arg-type]
 

@@ -32,10 +32,10 @@ PAGE_FOLDERS = {
     "organisation": "organisations",
 }
 
-__all__ = ["Facts", "Page", "SiteModel", "curie", "pick_text"]
+__all__ = ["Facts", "Page", "SiteModel", "curie", "pick_literal", "pick_text"]
 
 
-def pick_text(values: list[Node], lang: str = "da") -> str | None:
+def pick_literal(values: list[Node], lang: str = "da") -> Literal | None:
     """The literal in the preferred language: `lang`, then untagged, then Danish, then English, then any."""
     literals = [v for v in values if isinstance(v, Literal)]
     if not literals:
@@ -43,8 +43,13 @@ def pick_text(values: list[Node], lang: str = "da") -> str | None:
     for wanted in (lang, "", "da", "en"):
         for value in literals:
             if (value.language or "") == wanted:
-                return str(value)
-    return str(literals[0])
+                return value
+    return literals[0]
+
+
+def pick_text(values: list[Node], lang: str = "da") -> str | None:
+    found = pick_literal(values, lang)
+    return str(found) if found is not None else None
 
 
 def _sort_key(term: Node) -> tuple[str, str]:
@@ -76,6 +81,9 @@ class Facts:
 
     def text(self, node: object, name: str, lang: str) -> str | None:
         return pick_text(self.values(node, name), lang)
+
+    def literal(self, node: object, name: str, lang: str) -> Literal | None:
+        return pick_literal(self.values(node, name), lang)
 
     def texts(self, node: object, name: str, lang: str) -> list[str]:
         """All literals of `name` in `lang` (or untagged); else all literals."""

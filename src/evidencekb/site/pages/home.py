@@ -149,9 +149,8 @@ def assessments(ctx: PageContext) -> str:
             judgement = ""
         target = _assessed(ctx, row["assesses"]) if row["assesses"] is not None else ""
         rows.append([md(ctx.label(a)), target, judgement, ctx.provenance(a)])
-        verbatim = ctx.facts("guideline").text(a, "verbatim", ctx.lang)
-        if verbatim:
-            quotes.append(f"> {md(verbatim)}\n")
+        if ctx.facts("guideline").text(a, "verbatim", ctx.lang):
+            quotes.append(f"> {ctx.say('guideline', a, 'verbatim')}\n")
     if not rows:
         return ctx.none()
     columns = [ctx.t(f"home.columns.{c}") for c in ("assessment", "assesses", "certainty", "source")]
@@ -176,9 +175,8 @@ def criteria_table(ctx: PageContext, criteria: list[tuple[Any, str]], kind: str)
 def verbatim_list(ctx: PageContext, criteria: list[tuple[Any, str]]) -> str:
     facts, items = ctx.facts("criterion"), []
     for criterion, _ in criteria:
-        verbatim = facts.text(criterion, "verbatim", ctx.lang)
-        if verbatim:
-            items.append(f"**{md(ctx.label(criterion))}**: «{md(verbatim)}»")
+        if facts.text(criterion, "verbatim", ctx.lang):
+            items.append(f"**{md(ctx.label(criterion))}**: «{ctx.say('criterion', criterion, 'verbatim')}»")
         for extra in facts.texts(criterion, "additionalCondition", ctx.lang):
             items.append(f"{md(ctx.label(criterion))} — {md(ctx.t('home.additional_condition'))}: {md(extra)}")
     return bullet_list(items)
@@ -226,8 +224,7 @@ def home(ctx: PageContext, intro: str) -> str:
             parts.append(f'??? quote "{ctx.t("home.verbatim")}"\n\n' + indent(verbatim) + "\n")
     recommendations = m.select("council-recommendations").rows
     if recommendations:
-        facts = ctx.facts("criterion")
-        items = [f"**{md(m.label(r['item']))}**: {md(facts.text(r['item'], 'text', ctx.lang) or '')} "
+        items = [f"**{md(m.label(r['item']))}**: {ctx.say('criterion', r['item'], 'text')} "
                  f"({ctx.provenance(r['item'])})" for r in recommendations]
         parts.append(f'??? note "{ctx.t("home.other_recommendations")}"\n\n' + indent(bullet_list(items)) + "\n")
     parts.append(f'??? info "{ctx.t("home.certainty_details")}"\n\n' + indent(assessments(ctx)) + "\n")

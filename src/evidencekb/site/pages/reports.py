@@ -74,9 +74,8 @@ def report_page(ctx: PageContext, r: str, path: str) -> str:
         ("source", ctx.provenance(r)),
     ]) + "\n</div>\n")
     for key in ("purpose", "method"):
-        text = facts.text(r, key, ctx.lang)
-        if text:
-            parts.append(f"\n## {ctx.t(f'reports.{key}')}\n\n{md(text)}\n")
+        if facts.text(r, key, ctx.lang):
+            parts.append(f"\n## {ctx.t(f'reports.{key}')}\n\n{ctx.say('report', r, key)}\n")
     parts.append(f"\n## {ctx.t('reports.appraisal')}\n\n" + appraisal(ctx, r))
     by_kind: dict[str, list[Any]] = defaultdict(list)
     for row in ctx.model.rows_about("report-criteria", "publication", r):
@@ -107,9 +106,8 @@ def appraisal(ctx: PageContext, r: str) -> str:
     rating = facts.value(node, "overallRating")
     if rating is not None:
         parts.append(f"{ctx.t('reports.overall')}: {chip(md(ctx.label(rating)), 'agree')}\n\n")
-    text = facts.text(node, "ratingText", ctx.lang)
-    if text:
-        parts.append(f"«{md(text)}»\n\n")
+    if facts.text(node, "ratingText", ctx.lang):
+        parts.append(f"«{ctx.say('report', node, 'ratingText')}»\n\n")
     domains: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     domain_iri: dict[str, Any] = {}
     for row in rows:
@@ -118,7 +116,7 @@ def appraisal(ctx: PageContext, r: str) -> str:
         key = str(row["domainNotation"] or "~")
         domain_iri[key] = row["domain"]
         finding = row["finding"]
-        domains[key][str(row["type"])].append(md(facts.text(finding, "text", ctx.lang) or ctx.label(finding)))
+        domains[key][str(row["type"])].append(ctx.say("report", finding, "text") or md(ctx.label(finding)))
     cards = []
     for key in sorted(domains, key=lambda k: (not k.isdigit(), k)):
         domain = domain_iri[key]
@@ -146,9 +144,8 @@ def criteria_blocks(ctx: PageContext, criteria: list[Any], kind: str) -> str:
         text = f"**{md(action_text(ctx.model, c))}** — " + " · ".join(md(x) for x in conditions(ctx.model, c, kind))
         for extra in facts.texts(c, "additionalCondition", ctx.lang):
             text += f" · {md(extra)}"
-        verbatim = facts.text(c, "verbatim", ctx.lang)
-        if verbatim:
-            text += f"<br>«{md(verbatim)}»"
+        if facts.text(c, "verbatim", ctx.lang):
+            text += f"<br>«{ctx.say('criterion', c, 'verbatim')}»"
         items.append(text + f" ({ctx.provenance(c)})")
     return bullet_list(items)
 
@@ -180,9 +177,9 @@ def recommendation_blocks(ctx: PageContext, items: list[Any]) -> str:
         if window:
             bits.append(md(window))
         text = " · ".join(bits)
-        body = facts.text(item, "verbatim", ctx.lang) or facts.text(item, "text", ctx.lang)
+        body = ctx.say("criterion", item, "verbatim") or ctx.say("criterion", item, "text")
         if body:
-            text += f"<br>«{md(body)}»"
+            text += f"<br>«{body}»"
         lines.append(text + f" ({ctx.provenance(item)})")
     return bullet_list(lines)
 

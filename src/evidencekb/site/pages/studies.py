@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from rdflib import Literal
+
 from evidencekb.namespaces import EKB
 from evidencekb.site import jsonld
 from evidencekb.site.context import PageContext, front_matter
@@ -108,7 +110,7 @@ def summary(ctx: PageContext, s: str) -> str:
 def study_page(ctx: PageContext, s: str, path: str) -> str:
     ctx = ctx.at(path)
     facts, label = ctx.facts("study"), ctx.label(s)
-    text = (lambda name: md(facts.text(s, name, ctx.lang) or ""))  # noqa: E731 – a printed-text field
+    text = (lambda name: ctx.say("study", s, name))  # noqa: E731 – a printed-text field
     parts = [front_matter(label, jsonld.study(ctx.model, s), hide=["toc"]), f"# {md(label)}\n\n", summary(ctx, s)]
     parts.append('<div class="ekb-facts ekb-scroll" markdown>\n\n' + ctx.fact_table([
         ("type", md(ctx.label(EKB.PrimaryStudy))),
@@ -126,17 +128,18 @@ def study_page(ctx: PageContext, s: str, path: str) -> str:
         ("arms", arms(ctx, s)),
         ("follow_up", ", ".join(quantity(ctx, q) for q in facts.values(s, "followUp"))),
         ("treatment_duration", ", ".join(quantity(ctx, q) for q in facts.values(s, "treatmentDuration"))),
-        ("immunoglobulin_use", "<br>".join(md(t) for t in facts.texts(s, "immunoglobulinUse", ctx.lang))),
+        ("immunoglobulin_use", text("immunoglobulinUse")),
         ("source", ctx.provenance(s)),
     ]) + "\n</div>\n\n")
     parts.append(f"\n## {ctx.t('studies.results')}\n\n" + results(ctx, s) + "\n")
     parts.append(study_forest(ctx, s))
-    limitations = facts.texts(s, "limitation", ctx.lang)
+    limitations = [v for v in facts.values(s, "limitation") if (getattr(v, "language", None) or "") in (ctx.lang, "")]
+    limitations = limitations or facts.values(s, "limitation")
     parts.append(f"## {ctx.t('studies.limitations')}\n\n")
-    parts.append(bullet_list(md(x) for x in limitations) if limitations else f"_{ctx.t('studies.none_stated')}_\n")
-    printed = facts.text(s, "limitationsText", ctx.lang)
-    if printed:
-        parts.append(f"\n{md(ctx.t('studies.as_printed'))}: «{md(printed)}»\n")
+    parts.append(bullet_list(ctx.marked(x) for x in limitations) if limitations
+                 else f"_{ctx.t('studies.none_stated')}_\n")
+    if facts.text(s, "limitationsText", ctx.lang):
+        parts.append(f"\n{md(ctx.t('studies.as_printed'))}: «{text('limitationsText')}»\n")
     parts.append("\n" + annotations(ctx, s))
     parts.append(citation(ctx, s))
     return "".join(parts)
@@ -221,15 +224,14 @@ def results(ctx: PageContext, s: str) -> str:
             if compared:
                 groups_text = f"{groups_text} vs. {compared}" if groups_text else f"vs. {compared}"
             measure = facts.value(r, "measure")
-            rows.append([str(i), md(facts.text(r, "outcome", ctx.lang) or ""),
+            rows.append([str(i), ctx.say("study", r, "outcome"),
                          md(ctx.model.short(measure)) if measure is not None else "", estimate_text(ctx, r),
-                         md(facts.text(r, "timeWindowText", ctx.lang) or ""), groups_text,
+                         ctx.say("study", r, "timeWindowText"), groups_text,
                          ctx.provenance(r, compact=True)])
-            verbatim = facts.text(r, "verbatim", ctx.lang)
-            if verbatim:
-                quotes.append(f"{i}. «{md(verbatim)}»")
-        if heading and len(groups) > 1:
-            text += f"### {md(heading)}\n\n"
+            if facts.text(r, "verbatim", ctx.lang):
+                quotes.append(f"{i}. «{ctx.say('study', r, 'verbatim')}»")
+        if heading and len(groups) > 1:  # printed in the (Danish) table cell
+            text += f"### {ctx.marked(Literal(heading, lang='da'))}\n\n"
         text += '<div class="ekb-results-table ekb-scroll" markdown>\n\n' + table(columns, rows) + "\n</div>\n\n"
     if quotes:
         text += f'??? quote "{ctx.t("studies.verbatim")}"\n\n' + "".join(f"    {q}\n" for q in quotes) + "\n"
