@@ -217,7 +217,8 @@ def test_no_page_scrolls_sideways_on_a_phone(phone: tuple[Any, Console], base_ur
             if width > PHONE["width"]:
                 wide.append(f"/{lang}{kind}: {width} px")
     _open(tab, f"{base_url}/")
-    diagram = tab.evaluate("document.querySelector('div.mermaid svg').getBoundingClientRect().right")
+    box = tab.locator("div.mermaid svg").first.bounding_box()  # inside a shadow root: a locator pierces it
+    diagram = box["x"] + box["width"]
     cards = tab.evaluate("Math.max(...[...document.querySelectorAll('.ekb-card')]"
                          ".map(c => c.getBoundingClientRect().right))")
     _shot(tab, "home-phone")
@@ -249,7 +250,7 @@ def test_both_languages_and_the_switch_keeps_the_page(page: tuple[Any, Console],
     tab.locator(".ekb-lang-switch a[hreflang='en']").click()
     tab.wait_for_url("**/en/studies/dima-2025/")
     assert tab.evaluate("document.documentElement.lang") == "en"
-    assert "Results" in [h.strip() for h in tab.locator("article h2").all_inner_texts()]
+    assert "Results" in [h.replace("¶", "").strip() for h in tab.locator("article h2").all_inner_texts()]
     tab.locator(".ekb-lang-switch a[hreflang='da']").click()
     tab.wait_for_url("**/studies/dima-2025/")
     assert "/en/" not in tab.url and tab.evaluate("document.documentElement.lang") == "da"
