@@ -113,6 +113,7 @@ class SiteModel:
     lang: str = "da"
     _facts: dict[str, Facts] = field(default_factory=dict)
     _grouped: dict[str, dict[str, list[dict[str, Node | None]]]] = field(default_factory=dict)
+    _rows: dict[str, list[dict[str, Node | None]]] = field(default_factory=dict)
 
     def select(self, name: str, **bindings: Node) -> QueryResult:
         """The rows of `queries/site/<name>.rq`, with `bindings` bound as terms."""
@@ -124,6 +125,12 @@ class SiteModel:
             self._facts[name] = Facts(self.select(name).rows)
         return self._facts[name]
 
+    def rows(self, name: str) -> list[dict[str, Node | None]]:
+        """All rows of `queries/site/<name>.rq`, run once per build."""
+        if name not in self._rows:
+            self._rows[name] = self.select(name).rows
+        return self._rows[name]
+
     def rows_about(self, name: str, key: str, iri: object) -> list[dict[str, Node | None]]:
         """The rows of `queries/site/<name>.rq` whose ?`key` is `iri`, in the query's order.
 
@@ -132,7 +139,7 @@ class SiteModel:
         """
         if name not in self._grouped:
             groups: dict[str, list[dict[str, Node | None]]] = defaultdict(list)
-            for row in self.select(name).rows:
+            for row in self.rows(name):
                 groups[str(row[key])].append(row)
             self._grouped[name] = groups
         return self._grouped[name].get(str(iri), [])

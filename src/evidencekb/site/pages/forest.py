@@ -1,8 +1,9 @@
 """Forest plots of the ratio estimates (IRR, HR), generated at build time as inline SVG.
 
-One plot per study with ratio estimates (on studies/<slug>.md) and one per outcome group where several
-studies report a ratio (on studies/index.md), each with the data table beside it. Queries: forest.rq
-(which estimates, value, CI, outcome group) and study.rq (labels, n, time window).
+One plot per study with ratio estimates (on studies/<slug>.md) and one per outcome category
+(ekb:outcomeCategory) that several studies report a ratio for (on studies/index.md), each with the data
+table beside it. Queries: forest.rq (which estimates, value, CI, outcome category) and study.rq (labels,
+n, time window).
 """
 
 from __future__ import annotations
@@ -13,12 +14,6 @@ from typing import Any
 from evidencekb.site.context import PageContext
 from evidencekb.site.svg import Estimate, ForestPlot, forest_svg
 from evidencekb.site.text import attr, md, slug, table
-
-
-def _rows(ctx: PageContext) -> list[dict[str, Any]]:
-    if "forest" not in ctx.model._grouped:  # one query per build, grouped two ways
-        ctx.model.rows_about("forest", "study", "")
-    return [row for rows in ctx.model._grouped["forest"].values() for row in rows]
 
 
 def _float(value: object) -> float | None:
@@ -80,14 +75,14 @@ def study_forest(ctx: PageContext, study: str) -> str:
 def outcome_forests(ctx: PageContext) -> str:
     """One forest plot per outcome group that several studies report a ratio for."""
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in _rows(ctx):
+    for row in ctx.model.rows("forest"):
         if row["group"] is not None:
             groups[str(row["group"])].append(row)
     parts = []
     for key, rows in sorted(groups.items()):
         if len({str(r["study"]) for r in rows}) < 2:
             continue
-        name = str(rows[0]["groupDa"] if ctx.lang == "da" else rows[0]["groupEn"])
+        name = ctx.label(rows[0]["group"])
         title = ctx.t("forest.outcome_title", outcome=name)
         parts.append(f"### {md(name)}\n\n"
                      + _figure(ctx, f"forest-outcome-{slug(key)}", title, [_estimate(ctx, r, True) for r in rows]))
