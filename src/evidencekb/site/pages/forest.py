@@ -56,7 +56,7 @@ def _figure(ctx: PageContext, plot_id: str, title: str, estimates: list[Estimate
     note = f'<p class="ekb-caption" markdown>{md(ctx.t("forest.note_ci"))}</p>\n\n' if missing else ""
     box = f'<div class="ekb-forest" id="{plot_id}-figure" tabindex="0" role="region" aria-label="{attr(title)}">'
     return (f"{box}\n{forest_svg(plot)}\n</div>\n\n" + note
-            + f'??? info "{ctx.t("forest.data")}"\n\n' + "".join(f"    {line}\n" for line in data.splitlines())
+            + f'???+ info "{ctx.t("forest.data")}"\n\n' + "".join(f"    {line}\n" for line in data.splitlines())
             + "\n")
 
 

@@ -16,7 +16,7 @@ from evidencekb.namespaces import EKB
 from evidencekb.site import jsonld
 from evidencekb.site.context import PageContext, front_matter
 from evidencekb.site.criteria import unit_symbol
-from evidencekb.site.model import pick_text
+from evidencekb.site.model import pick_literal
 from evidencekb.site.pages.common import annotations, citation
 from evidencekb.site.pages.forest import outcome_forests, study_forest
 from evidencekb.site.text import bullet_list, chip, find_section, md, section_groups, table
@@ -177,7 +177,7 @@ def _results(ctx: PageContext, s: object) -> list[dict[str, Any]]:
     return ctx.model.rows_about("study-results", "study", s)
 
 
-def result_groups(ctx: PageContext, s: str, results: list[Any]) -> list[tuple[str | None, list[Any]]]:
+def result_groups(ctx: PageContext, s: str, results: list[Any]) -> list[tuple[Literal | None, list[Any]]]:
     """Results under the headings printed in their table cell ("Immunstatus", …), in printed order.
 
     A result whose cell has no heading above it falls under the cell's column heading; a study whose
@@ -190,17 +190,17 @@ def result_groups(ctx: PageContext, s: str, results: list[Any]) -> list[tuple[st
         cells[str(row["result"])].setdefault(str(row["cell"]), row)
         if row["columnHeading"] is not None:
             headings[str(row["cell"])].append(row["columnHeading"])
-    groups: dict[str | None, list[Any]] = {}  # insertion order = order of the first result
+    groups: dict[Literal | None, list[Any]] = {}  # insertion order = order of the first result
     for r in results:
-        heading: str | None = None
+        heading: Literal | None = None
         verbatim = facts.text(r, "verbatim", ctx.lang) or ""
         for cell, row in cells.get(str(r), {}).items():
             sections = section_groups(str(row["cellText"]))
             index_ = find_section(sections, verbatim) if verbatim else None
-            if index_ is not None and sections[index_][0]:
-                heading = sections[index_][0]
+            if index_ is not None and sections[index_][0]:  # a heading printed in the cell, in its language
+                heading = Literal(sections[index_][0], lang=getattr(row["cellText"], "language", None) or "da")
                 break
-            heading = heading or pick_text(headings.get(cell, []), ctx.lang)
+            heading = heading or pick_literal(headings.get(cell, []), ctx.lang)
         groups.setdefault(heading, []).append(r)
     return list(groups.items())
 
@@ -230,8 +230,8 @@ def results(ctx: PageContext, s: str) -> str:
                          ctx.provenance(r, compact=True)])
             if facts.text(r, "verbatim", ctx.lang):
                 quotes.append(f"{i}. «{ctx.say('study', r, 'verbatim')}»")
-        if heading and len(groups) > 1:  # printed in the (Danish) table cell
-            text += f"### {ctx.marked(Literal(heading, lang='da'))}\n\n"
+        if heading and len(groups) > 1:
+            text += f"### {ctx.marked(heading)}\n\n"
         text += '<div class="ekb-results-table ekb-scroll" markdown>\n\n' + table(columns, rows) + "\n</div>\n\n"
     if quotes:
         text += f'??? quote "{ctx.t("studies.verbatim")}"\n\n' + "".join(f"    {q}\n" for q in quotes) + "\n"
