@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from evidencekb import project
-from evidencekb.site.build import build_site, make_server
+from evidencekb.site.build import build_site
+from evidencekb.site.serve import make_server
 
 pytestmark = pytest.mark.browser
 
@@ -35,6 +36,20 @@ OPEN_SHADOW_ROOTS = """
 const attach = Element.prototype.attachShadow;
 Element.prototype.attachShadow = function (init) { return attach.call(this, { ...init, mode: "open" }); };
 """
+
+
+# One page of every kind; each is checked in both languages (Danish at the root, English under en/).
+PAGE_KINDS = ("", "tables/", "tables/3-1/", "tables/8-2/", "studies/", "studies/mohan-2025/",
+              "studies/sutherland-2025/", "reports/", "reports/shahid-2024/", "therapies/", "therapies/cilta-cel/",
+              "therapies/therapy-car-t/",
+              "diseases/", "diseases/disease-multiple-myeloma/", "organisations/", "search-strategy/", "query/",
+              "downloads/", "audit/")
+LANGUAGES = ("", "en/")
+PHONE = {"width": 390, "height": 844}
+AXE = project.current().site / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+  .filter(v => v.impact === "serious" || v.impact === "critical")
+  .map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(" | ")}`)"""
 
 
 def _unavailable(reason: str) -> None:
@@ -75,20 +90,50 @@ class Console:
         self.errors: list[str] = []
         page.on("console", lambda msg: self.errors.append(msg.text) if msg.type == "error" else None)
         page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
-        page.on("requestfailed", lambda req: self.errors.append(f"request failed: {req.url}"))
+        page.on("requestfailed", self._failed)
+
+    def _failed(self, request: Any) -> None:
+        # Leaving a page cancels its pending requests (e.g. the search index): not an error of the page.
+        if "ERR_ABORTED" not in (request.failure or ""):
+            self.errors.append(f"request failed: {request.url} ({request.failure})")
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[tuple[Any, Console]]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+def _new_page(browser: Any, viewport: dict[str, int]) -> tuple[Any, Any, Console]:
+    context = browser.new_context(viewport=viewport)
     context.add_init_script(OPEN_SHADOW_ROOTS)
     # Offline: only the local test server may be reached.
     context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("http://127.0.0.1")
                   else route.abort())
     tab = context.new_page()
-    console = Console(tab)
+    return context, tab, Console(tab)
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[tuple[Any, Console]]:
+    context, tab, console = _new_page(browser, {"width": 1400, "height": 1000})
     yield tab, console
     context.close()
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[tuple[Any, Console]]:
+    context, tab, console = _new_page(browser, PHONE)
+    yield tab, console
+    context.close()
+
+
+def _open(tab: Any, url: str) -> None:
+    tab.goto(url)
+    if tab.locator("pre.mermaid, div.mermaid").count():
+        tab.locator("div.mermaid svg").first.wait_for(state="attached", timeout=30_000)
+    tab.wait_for_timeout(150)  # the theme wraps tables after load
+
+
+def _serious_violations(tab: Any) -> list[str]:
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run 'npm ci --prefix site' (axe-core is a devDependency in site/package.json)")
+    tab.add_script_tag(path=str(AXE))
+    return tab.evaluate(SERIOUS)
 
 
 def _shot(tab: Any, name: str) -> None:
@@ -151,10 +196,86 @@ def test_query_page_runs_an_example_in_the_browser(page: tuple[Any, Console], ba
     rows = tab.locator("tr.ekb-result-row")
     rows.first.wait_for(timeout=30_000)
     assert rows.count() >= 10
-    assert "rows" in tab.locator("#ekb-status").inner_text()
+    assert "rækker" in tab.locator("#ekb-status").inner_text()  # the Danish site speaks Danish
     link = tab.locator("tr.ekb-result-row a.ekb-iri[href$='studies/dima-2025/']")
     assert link.count() == 1 and link.inner_text() == "kb:dima-2025"
     assert "@da" not in tab.locator("#ekb-results").inner_text()
     assert tab.locator("tr.ekb-result-row .ekb-lang").first.inner_text() == "da"
     _shot(tab, "query")
+    assert console.errors == []
+
+
+def test_no_page_scrolls_sideways_on_a_phone(phone: tuple[Any, Console], base_url: str) -> None:
+    """At 390 px every page kind, in both languages, is as wide as the screen: wide tables and forest plots
+    scroll inside their own container, cards and the decision diagram reflow."""
+    tab, console = phone
+    wide = []
+    for lang in LANGUAGES:
+        for kind in PAGE_KINDS:
+            _open(tab, f"{base_url}/{lang}{kind}")
+            width = tab.evaluate("document.documentElement.scrollWidth")
+            if width > PHONE["width"]:
+                wide.append(f"/{lang}{kind}: {width} px")
+    _open(tab, f"{base_url}/")
+    box = tab.locator("div.mermaid svg").first.bounding_box()  # inside a shadow root: a locator pierces it
+    diagram = box["x"] + box["width"]
+    cards = tab.evaluate("Math.max(...[...document.querySelectorAll('.ekb-card')]"
+                         ".map(c => c.getBoundingClientRect().right))")
+    _shot(tab, "home-phone")
+    assert wide == [], "pages wider than the phone:\n" + "\n".join(wide)
+    assert diagram <= PHONE["width"] and cards <= PHONE["width"], (diagram, cards)
+    assert console.errors == []
+
+
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 1400, "height": 1000}], ids=["phone", "desktop"])
+def test_no_serious_or_critical_accessibility_violations(browser: Any, base_url: str, viewport: dict[str, int]) -> None:
+    """axe-core (site/node_modules/axe-core, injected into each page) on every page kind in both languages."""
+    context, tab, console = _new_page(browser, viewport)
+    found = []
+    try:
+        for lang in LANGUAGES:
+            for kind in PAGE_KINDS:
+                _open(tab, f"{base_url}/{lang}{kind}")
+                found += [f"/{lang}{kind}: {v}" for v in _serious_violations(tab)]
+    finally:
+        context.close()
+    assert found == [], "serious/critical axe-core violations:\n" + "\n".join(found)
+    assert console.errors == []
+
+
+def test_both_languages_and_the_switch_keeps_the_page(page: tuple[Any, Console], base_url: str) -> None:
+    tab, console = page
+    _open(tab, f"{base_url}/studies/dima-2025/")
+    assert tab.evaluate("document.documentElement.lang") == "da"
+    tab.locator(".ekb-lang-switch a[hreflang='en']").click()
+    tab.wait_for_url("**/en/studies/dima-2025/")
+    assert tab.evaluate("document.documentElement.lang") == "en"
+    assert "Results" in [h.replace("¶", "").strip() for h in tab.locator("article h2").all_inner_texts()]
+    tab.locator(".ekb-lang-switch a[hreflang='da']").click()
+    tab.wait_for_url("**/studies/dima-2025/")
+    assert "/en/" not in tab.url and tab.evaluate("document.documentElement.lang") == "da"
+    for lang in LANGUAGES:
+        _open(tab, f"{base_url}/{lang}")
+        headings = tab.locator("article h1, article h2, article h3").all_inner_texts()
+        assert not [h for h in headings if " · " in h], headings
+    assert console.errors == []
+
+
+def test_forest_plots_are_svg_with_title_and_description(page: tuple[Any, Console], base_url: str) -> None:
+    tab, console = page
+    for lang in LANGUAGES:
+        _open(tab, f"{base_url}/{lang}studies/mohan-2025/")
+        plot = tab.locator("svg#forest-study-mohan-2025")
+        assert plot.count() == 1
+        assert plot.get_attribute("role") == "img"
+        assert plot.locator("title").text_content() and plot.locator("desc").text_content()
+        assert plot.locator(".ekb-forest__ci").count() == 2  # both hazard ratios have a CI
+        assert plot.locator(".ekb-forest__null").count() == 1
+        assert "n = " in (plot.text_content() or "")
+        _open(tab, f"{base_url}/{lang}studies/")
+        assert tab.locator("svg[id^='forest-outcome-']").count() >= 1
+    _open(tab, f"{base_url}/studies/sutherland-2025/")
+    assert "intet CI" in (tab.locator("svg#forest-study-sutherland-2025").text_content() or "")
+    tab.locator("#forest-study-mohan-2025-figure, #forest-study-sutherland-2025-figure").first.screenshot(
+        path=str(SCREENSHOTS / "forest-sutherland-2025.png"))
     assert console.errors == []

@@ -14,6 +14,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 import evidencekb.site.build as site_module
+from evidencekb import project
 from evidencekb.errors import EvidenceKBError
 from evidencekb.namespaces import EKB, KB
 from evidencekb.rdf.turtle import load_ontology
@@ -92,7 +93,7 @@ def test_every_internal_link_resolves(built: Path) -> None:
 
 
 def test_one_page_per_primary_study_and_secondary_publication(built: Path, kb: Graph) -> None:
-    model = SiteModel(local_engine(kb), kb)
+    model = SiteModel(local_engine(kb))
     studies, reports = model.of_kind("study"), model.of_kind("report")
     assert len(studies) == PRIMARY_STUDIES, [p.iri for p in studies]
     assert len(reports) == SECONDARY_PUBLICATIONS, [p.iri for p in reports]
@@ -130,17 +131,17 @@ def test_pages_embed_schema_org_json_ld(built: Path) -> None:
 
 
 def test_study_page_shows_results_with_ci_and_verified_doi_only(built: Path, kb: Graph) -> None:
-    model = SiteModel(local_engine(kb), kb)
+    model = SiteModel(local_engine(kb))
     for page in model.of_kind("study"):
         html = (built / page.path[:-3] / "index.html").read_text(encoding="utf-8")
-        doi = model.value(page.iri, EKB.doi)
-        verified = model.value(page.iri, EKB.bibliographicStatus) == EKB["bib-verified"]
+        doi = kb.value(URIRef(page.iri), EKB.doi)
+        verified = kb.value(URIRef(page.iri), EKB.bibliographicStatus) == EKB["bib-verified"]
         link = f'href="https://doi.org/{doi}"'
         assert (link in html) == bool(doi is not None and verified), page.iri
-        results = model.values(page.iri, EKB.hasResult)
+        results = list(kb.objects(URIRef(page.iri), EKB.hasResult))
         assert html.count('<tr>') >= len(results), f"{page.iri}: fewer table rows than results"
         for result in results:
-            low = model.value(result, EKB.ciLower)
+            low = kb.value(result, EKB.ciLower)
             if low is not None:
                 assert "CI " in html, f"{page.iri}: confidence interval of {result} not shown"
 
@@ -248,8 +249,9 @@ def test_a_failed_build_keeps_the_previous_site(tmp_path: Path, monkeypatch: pyt
     out = tmp_path / "site"
     out.mkdir()
     (out / "index.html").write_text("previous site", encoding="utf-8")
+    (out / ".evidencekb-site").write_text("", encoding="utf-8")  # built by evidencekb: may be replaced
 
-    def fail(docs: Path, site_dir: Path) -> None:
+    def fail(docs: Path, site_dir: Path, lang: str = "da") -> None:
         raise EvidenceKBError("mkdocs build failed: forced by the test")
 
     monkeypatch.setattr(site_module, "run_mkdocs", fail)
@@ -258,8 +260,8 @@ def test_a_failed_build_keeps_the_previous_site(tmp_path: Path, monkeypatch: pyt
     assert (out / "index.html").read_text(encoding="utf-8") == "previous site"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"], "temporary build folders left behind"
 
-    def succeed(docs: Path, site_dir: Path) -> None:
-        site_dir.mkdir()
+    def succeed(docs: Path, site_dir: Path, lang: str = "da") -> None:
+        site_dir.mkdir(parents=True)
         (site_dir / "index.html").write_text("new site", encoding="utf-8")
 
     monkeypatch.setattr(site_module, "run_mkdocs", succeed)
@@ -270,14 +272,14 @@ def test_a_failed_build_keeps_the_previous_site(tmp_path: Path, monkeypatch: pyt
 
 def test_a_broken_generated_link_fails_the_strict_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                        kb: Graph) -> None:
-    original = site_module.Pages.build
+    original = site_module.build_pages
 
-    def with_broken_link(self, intro: str) -> dict[str, str]:
-        pages = original(self, intro)
+    def with_broken_link(ctx: object, intro: str) -> dict[str, str]:
+        pages = original(ctx, intro)
         pages["broken.md"] = "# Broken\n\n[nowhere](nowhere.md)\n"
         return pages
 
-    monkeypatch.setattr(site_module.Pages, "build", with_broken_link)
+    monkeypatch.setattr(site_module, "build_pages", with_broken_link)
     with pytest.raises(EvidenceKBError, match="nowhere.md"):
         build_site(tmp_path / "site", graph=kb)
     assert not (tmp_path / "site").exists()
@@ -295,7 +297,7 @@ def test_audit_page_lists_findings_or_says_it_is_unavailable(built: Path) -> Non
 
 
 def test_every_council_criterion_is_on_the_home_page(built: Path, kb: Graph) -> None:
-    model = SiteModel(local_engine(kb), kb)
+    model = SiteModel(local_engine(kb))
     home = (built / "index.html").read_text(encoding="utf-8")
     criteria = model.select("criteria", issuer=KB.addendum).rows
     assert criteria, "no council criteria (ekb:issuedBy kb:addendum) in the graph"
@@ -307,7 +309,7 @@ def test_every_council_criterion_is_on_the_home_page(built: Path, kb: Graph) -> 
 
 
 def test_unknown_entities_fall_back_to_a_curie(kb: Graph) -> None:
-    model = SiteModel(local_engine(kb), kb)
+    model = SiteModel(local_engine(kb))
     assert model.label(URIRef("https://w3id.org/evidencekb/id/nothing-here")) == "kb:nothing-here"
 
 
@@ -315,7 +317,7 @@ def test_unknown_entities_fall_back_to_a_curie(kb: Graph) -> None:
 def test_rows_queried_once_per_build_equal_the_rows_of_one_entity(kb: Graph, name: str, key: str) -> None:
     """Page queries run once over the graph and are grouped (one query per page grew quadratically);
     each page must still get exactly the rows, in the order, of the query bound to its entity."""
-    model = SiteModel(local_engine(kb), kb)
+    model = SiteModel(local_engine(kb))
     found = 0
     for iri in model.pages:
         rows = model.rows_about(name, key, iri)
@@ -371,3 +373,54 @@ def test_query_page_links_result_iris_through_the_page_map(built: Path) -> None:
         assert (built / path / "index.html").is_file(), iri
     html = (built / "query" / "index.html").read_text(encoding="utf-8")
     assert 'data-pages="../assets/ekb-pages.json"' in html and 'data-root="../"' in html
+
+
+def test_the_site_example_and_the_question_define_high_quality_the_same_way(built: Path) -> None:
+    """One definition of "high quality": the site shows the competency question itself."""
+    question = project.current().queries / "questions" / "high-quality-routine-bispecific.rq"
+    shown = {e.name: e.query for e in examples()}
+    assert shown["high-quality-routine-bispecific"] == question.read_text(encoding="utf-8")
+    assert not (project.current().queries / "site" / "example-high-quality-routine-bispecific.rq").exists()
+
+
+def test_every_site_query_is_named_in_the_page_code_and_has_a_header() -> None:
+    """Facts reach pages through named queries (no generic node look-up): each file in queries/site/ is
+    loaded by name somewhere in evidencekb.site and says in its header what it answers."""
+    source = "\n".join(p.read_text(encoding="utf-8") for p in Path(site_module.__file__).parent.rglob("*.py"))
+    for path in sorted((project.current().queries / "site").glob("*.rq")):
+        if path.stem.startswith("example-"):
+            continue  # shown on the SPARQL page
+        assert f'"{path.stem}"' in source, f"queries/site/{path.name} is not used by the site"
+        assert path.read_text(encoding="utf-8").startswith("# # "), f"{path.name} has no header"
+    assert not (project.current().queries / "site" / "node.rq").exists()
+
+
+def _headings(html: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<h[1-4][^>]*>(.*?)</h[1-4]>", html, re.S)]
+
+
+def test_both_languages_are_full_parallel_sites(built: Path) -> None:
+    danish = sorted(p.relative_to(built) for p in built.rglob("index.html") if p.parts[len(built.parts)] != "en")
+    english = sorted(p.relative_to(built / "en") for p in (built / "en").rglob("index.html"))
+    assert danish == english and len(danish) > 50
+    for path in danish:
+        da = (built / path).read_text(encoding="utf-8")
+        en = (built / "en" / path).read_text(encoding="utf-8")
+        assert '<html lang="da"' in da and '<html lang="en"' in en, path
+        for html in (da, en):
+            mixed = [h for h in _headings(html) if " · " in h]
+            assert mixed == [], f"{path}: mixed-language headings {mixed}"
+    home_da, home_en = (built / "index.html").read_text(encoding="utf-8"), (built / "en" / "index.html").read_text(
+        encoding="utf-8")
+    assert "Medicinrådets anbefaling" in home_da and "What the council recommends" in home_en
+    assert "What the council recommends" not in home_da and "Medicinrådets anbefaling" not in home_en
+
+
+def test_the_language_switch_keeps_the_reader_on_the_same_page(built: Path) -> None:
+    for page in (Path("index.html"), Path("studies/dima-2025/index.html"), Path("tables/3-1/index.html")):
+        for here, lang, there in ((built / page, "en", built / "en" / page), (built / "en" / page, "da", built / page)):
+            html = here.read_text(encoding="utf-8")
+            match = re.search(rf'class="ekb-lang-switch__link" href="([^"]+)" hreflang="{lang}"', html)
+            assert match, f"{here}: no switch to {lang}"
+            target, _ = _target(built, here, match.group(1))
+            assert target == there.resolve(), f"{here} → {match.group(1)}"

@@ -10,6 +10,12 @@ const results = document.getElementById("ekb-results");
 const description = document.getElementById("ekb-example-description");
 const examples = JSON.parse(document.getElementById("ekb-examples").textContent).examples;
 
+// Interface strings in the page's language (messages/site.toml [query]), with {placeholders}.
+const WORDS = JSON.parse(root.dataset.words || "{}");
+function say(key, values = {}) {
+  return (WORDS[key] || key).replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
+}
+
 function setStatus(text, isError = false) {
   statusLine.textContent = text;
   statusLine.classList.toggle("ekb-error", isError);
@@ -120,7 +126,7 @@ function run(store) {
       const pre = document.createElement("pre");
       pre.textContent = triples;
       results.replaceChildren(pre);
-      setStatus(`Tripler · triples (${Math.round(performance.now() - started)} ms)`);
+      setStatus(say("triples", { ms: Math.round(performance.now() - started) }));
       return;
     }
     const data = JSON.parse(text);
@@ -132,10 +138,10 @@ function run(store) {
     }
     const rows = data.results.bindings;
     renderTable(data.head.vars, rows);
-    setStatus(`${rows.length} rækker · rows (${ms} ms)`);
+    setStatus(say("rows", { n: rows.length, ms }));
   } catch (error) {
     results.replaceChildren();
-    setStatus(`Fejl i forespørgslen · query error: ${error}`, true);
+    setStatus(say("error", { error }), true);
   }
 }
 
@@ -152,8 +158,8 @@ async function main() {
   const count = store.size;
   runButton.disabled = false;
   runButton.addEventListener("click", () => run(store));
-  setStatus(`Grafen er indlæst · graph loaded (${count} tripler · triples)`);
+  setStatus(say("loaded", { n: count }));
   root.dataset.ready = "true";
 }
 
-main().catch((error) => setStatus(`Kunne ikke indlæse grafen · could not load the graph: ${error}`, true));
+main().catch((error) => setStatus(say("load_failed", { error }), true));

@@ -1,7 +1,8 @@
 """Serialise the merged knowledge base, byte-identical across runs on unchanged data.
 
 Blank nodes get canonical labels (rdflib.compare), N-Triples lines are sorted, and the export says
-which version of evidencekb made it (a `dcat:Dataset` node with `owl:versionInfo`).
+which version of evidencekb made it (a `dcat:Dataset` node with `owl:versionInfo`). `serialize` is the
+one Turtle/JSON-LD/N-Triples writer; the site's downloads use it too.
 """
 
 from __future__ import annotations
@@ -23,11 +24,18 @@ DATASET = KB["knowledge-base"]
 def export_graph(format_name: str) -> str:
     """The ontology + data graph as Turtle, JSON-LD (compacted with the project's prefixes) or N-Triples."""
     graph = Graph()
-    bind_prefixes(graph)
-    graph += to_canonical_graph(knowledge_base())
+    graph += knowledge_base()
     graph.add((DATASET, RDF.type, DCAT.Dataset))
     graph.add((DATASET, OWL.versionInfo, Literal(__version__)))
     graph.add((DATASET, DCTERMS.source, URIRef(KB["addendum"])))
+    return serialize(graph, format_name)
+
+
+def serialize(source: Graph, format_name: str) -> str:
+    """`source` as `format_name` (a key of FORMATS), canonical blank nodes, in a fixed order."""
+    graph = Graph()
+    bind_prefixes(graph)
+    graph += to_canonical_graph(source)
     if format_name == "ntriples":
         lines = sorted(set(graph.serialize(format="nt").splitlines()) - {""})
         return "\n".join(lines) + "\n"

@@ -37,3 +37,12 @@ def bind_prefixes(graph) -> None:
     """Bind the project's prefixes on an rdflib graph (for readable serialisations)."""
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace, override=True)
+
+
+def curie(iri: str) -> str:
+    """A short name for an IRI with the project's prefixes ("kb:dima-2025"); other IRIs unchanged."""
+    text = str(iri)
+    for prefix, namespace in PREFIXES.items():
+        if text.startswith(str(namespace)):
+            return f"{prefix}:{text[len(str(namespace)):]}"
+    return text

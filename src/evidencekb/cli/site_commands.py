@@ -9,7 +9,9 @@ from evidencekb.cli.options import add_global_options, command_adder
 
 OUT_HELP = (
     "output folder (default build/site). It is replaced only when evidencekb built it (it holds the "
-    "marker file .evidencekb-site) or when it is empty or absent; anything else is refused (exit 2)"
+    "marker file .evidencekb-site) or when it is empty or absent; anything else - a folder with other "
+    "files, the current directory or a parent of the project, a file, a symbolic link, a path beneath "
+    "a file - is refused (exit 2)"
 )
 
 
@@ -41,7 +43,8 @@ def add(commands: argparse._SubParsersAction) -> None:
 
 
 def _site(args: argparse.Namespace) -> int:
-    from evidencekb.site.build import build_site, serve_site
+    from evidencekb.site.build import build_site
+    from evidencekb.site.serve import serve_site
 
     if args.site_command == "serve":
         return serve_site(args.port)
@@ -59,5 +62,8 @@ def _audit(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     from evidencekb.pipeline import run_main_job
+    from evidencekb.site.outdir import check_out
 
+    if args.out is not None:
+        check_out(args.out)  # refuse a folder evidencekb may not replace before validating anything
     return run_main_job(args.out)

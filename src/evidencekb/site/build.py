@@ -1,21 +1,20 @@
-"""`evidencekb site build|serve`: generate the pages from the graph, then build them with MkDocs-Material.
+"""`evidencekb site build`: generate the pages from the graph, then build them with MkDocs-Material.
 
-Steps (progress on stderr): query the graph and write Markdown into a temporary docs folder
-(`site_pages`), copy the browser assets (Oxigraph WebAssembly and Mermaid from site/node_modules, our JS
-and CSS from site/assets), write the downloads (graph as Turtle and JSON-LD, tables as CSV), run
-`mkdocs build` in strict mode, and only then swap the new site into place. A failure at any step
-leaves the previous site untouched.
+The site is built in two languages: Danish at the root and English under `en/`, each a full parallel
+site (same page paths, its own MkDocs build with `theme.language`, navigation titles from
+messages/site.toml). Steps per language (progress on stderr): query the graph and write Markdown into a
+temporary docs folder (`evidencekb.site.pages`), copy the browser assets (Oxigraph WebAssembly and
+Mermaid from site/node_modules, our JS and CSS from site/assets), write the downloads (graph as Turtle
+and JSON-LD, tables as CSV), run `mkdocs build` in strict mode. Only then is the new site swapped into
+place (`evidencekb.site.outdir`): a failure at any step leaves the previous site untouched.
 """
 
 from __future__ import annotations
 
 import functools
 import gc
-import http.server
-import inspect
 import json
 import logging
-import os
 import shutil
 import sys
 import tempfile
@@ -27,14 +26,21 @@ from typing import Any
 
 from rdflib import Graph
 
-from evidencekb import project
+from evidencekb import messages, project
+from evidencekb.checks.audit import collect_findings
 from evidencekb.errors import EvidenceKBError, InputError
+from evidencekb.export import serialize
+from evidencekb.rdf.cache import knowledge_base
+from evidencekb.site.context import PageContext
 from evidencekb.site.model import SiteModel
-from evidencekb.site.pages import Pages
+from evidencekb.site.outdir import check_out, mark, prepare_parent, swap
+from evidencekb.site.pages import build_pages
+from evidencekb.site.pages.other import PAGE_MAP
 from evidencekb.site.tables import TableSource
-from evidencekb.sparql.core import local_engine
+from evidencekb.sparql.core import Engine, local_engine
+from evidencekb.tables import TABLE_IDS
 
-PAGE_MAP = "assets/ekb-pages.json"  # docs-relative; read by assets/ekb-query.js
+LANGUAGES = ("da", "en")  # the first is the default language, at the site root; the others in <lang>/
 # (source under site/node_modules, destination under the docs folder)
 VENDORED = [
     ("oxigraph/web.js", "assets/vendor/oxigraph/web.js"),
@@ -42,6 +48,12 @@ VENDORED = [
     ("oxigraph/package.json", "assets/vendor/oxigraph/package.json"),
     ("mermaid/dist/mermaid.min.js", "assets/vendor/mermaid/mermaid.min.js"),
 ]
+NAV = (  # (messages key under site.nav, page); "tables" expands to the index and one entry per table
+    ("home", "index.md"), ("tables", "tables/index.md"), ("studies", "studies/index.md"),
+    ("reports", "reports/index.md"), ("therapies", "therapies/index.md"), ("diseases", "diseases/index.md"),
+    ("organisations", "organisations/index.md"), ("search", "search-strategy.md"), ("query", "query.md"),
+    ("downloads", "downloads/index.md"), ("audit", "audit.md"),
+)
 
 
 def _progress(message: str) -> None:
@@ -68,43 +80,33 @@ def _graph_out_of_gc() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _audit_source(graph: Graph, engine: Any) -> Callable[[], list[Any]] | None:
-    """`collect_findings` of evidencekb.checks.audit on the site's graph, or None while it does not exist."""
-    try:
-        from evidencekb.checks.audit import collect_findings  # noqa: PLC0415 – optional until issue 7 lands
-    except ImportError:
-        return None
-    parameters = inspect.signature(collect_findings).parameters
-    if "graph" in parameters and "engine" in parameters:
-        return functools.partial(collect_findings, graph=graph, engine=engine)
-    return collect_findings
+def _intro(lang: str) -> str:
+    """The hand-written introduction: site/docs/intro.md (Danish) or intro.<lang>.md."""
+    folder = project.current().site / "docs"
+    path = folder / ("intro.md" if lang == LANGUAGES[0] else f"intro.{lang}.md")
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
-def generate_docs(docs: Path, graph: Graph, lang: str = "da") -> dict[str, str]:
-    """Write every generated page, asset and download into `docs`; return {path: Markdown}."""
-    engine = local_engine(graph, "oxigraph")
-    model = SiteModel(engine, graph, lang)
-    titles = {str(model.value(iri, _notation())): model.title(iri) for iri in model.table_pages}
-    tables = TableSource(lambda table_id: titles.get(table_id), lang, engine)
-    if not tables.available:
-        _progress(f"warning: {tables.error}; table pages say so")
-    audit = _audit_source(graph, engine)
+def generate_docs(docs: Path, graph: Graph, lang: str = "da", *, engine: Engine | None = None,
+                  audit: Callable[[], list[Any]] | None = None) -> dict[str, str]:
+    """Write every generated page, asset and download of one language into `docs`; return {path: Markdown}."""
+    engine = engine or local_engine(graph, "oxigraph")
     if audit is None:
-        _progress("warning: evidencekb.audit.collect_findings is not available; the Audit page says so")
-    intro_file = project.current().site / "docs" / "intro.md"
-    intro = intro_file.read_text(encoding="utf-8") if intro_file.is_file() else ""
-    with _step("generating pages from the graph"):
-        pages = Pages(model, tables, audit).build(intro)
+        audit = functools.cache(functools.partial(collect_findings, graph=graph, engine=engine))
+    model = SiteModel(engine, lang)
+    ctx = PageContext(model, TableSource(engine, lang), audit)
+    with _step(f"generating pages from the graph ({lang})"):
+        pages = build_pages(ctx, _intro(lang))
         for path, text in pages.items():
             target = docs / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
         _progress(f"{len(pages)} pages ({len(model.of_kind('study'))} studies, "
                   f"{len(model.of_kind('report'))} secondary publications)")
-    with _step("copying browser assets and writing downloads"):
+    with _step(f"copying browser assets and writing downloads ({lang})"):
         _copy_assets(docs)
         _write_page_map(docs / PAGE_MAP, model)
-        _write_downloads(docs / "downloads", graph, tables)
+        _write_downloads(docs / "downloads", graph, ctx.tables)
     return pages
 
 
@@ -118,12 +120,6 @@ def page_map(model: SiteModel) -> dict[str, str]:
 def _write_page_map(target: Path, model: SiteModel) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(page_map(model), ensure_ascii=False, indent=0), encoding="utf-8")
-
-
-def _notation() -> Any:
-    from evidencekb.namespaces import EKB
-
-    return EKB.notation
 
 
 def _copy_assets(docs: Path) -> None:
@@ -142,16 +138,11 @@ def _copy_assets(docs: Path) -> None:
 
 def _write_downloads(folder: Path, graph: Graph, tables: TableSource) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "evidencekb.ttl").write_text(graph.serialize(format="turtle"), encoding="utf-8")
-    (folder / "evidencekb.jsonld").write_text(graph.serialize(format="json-ld", indent=1), encoding="utf-8")
+    (folder / "evidencekb.ttl").write_text(serialize(graph, "turtle"), encoding="utf-8")
+    (folder / "evidencekb.jsonld").write_text(serialize(graph, "jsonld"), encoding="utf-8")
     for table_id in tables.ids():
         if tables.ok(table_id):
-            try:
-                text = tables.csv(table_id)
-            except Exception as error:  # the table page reports it too
-                _progress(f"warning: CSV of table {table_id} could not be generated: {error}")
-                continue
-            (folder / f"table-{table_id}.csv").write_text(text, encoding="utf-8")
+            (folder / f"table-{table_id}.csv").write_text(tables.csv(table_id), encoding="utf-8")
 
 
 class _Collect(logging.Handler):
@@ -165,13 +156,46 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def run_mkdocs(docs: Path, site_dir: Path) -> None:
-    """`mkdocs build --strict` of `docs` into `site_dir` with site/mkdocs.yml."""
+def nav(lang: str) -> list[Any]:
+    """The navigation of one language, titles from messages/site.toml [nav]."""
+    entries: list[Any] = []
+    for key, path in NAV:
+        title = messages.text(f"site.nav.{key}", lang)
+        if key == "tables":
+            name = [{messages.text("site.tables.name", lang, id=t): f"tables/{t}.md"} for t in TABLE_IDS]
+            entries.append({title: [path, *name]})
+        else:
+            entries.append({title: path})
+    return entries
+
+
+def language_config(lang: str, folder: Path) -> Path:
+    """A MkDocs configuration for `lang` that inherits site/mkdocs.yml (written into `folder`)."""
+    site = project.current().site
+    others = [other for other in LANGUAGES if other != lang]
+    up = "" if lang == LANGUAGES[0] else "../"
+    switch = [{"lang": o, "name": messages.text("site.language.name", o),
+               "link": up + ("" if o == LANGUAGES[0] else f"{o}/")} for o in others]
+    config = {
+        "INHERIT": str(site / "mkdocs.yml"),
+        "site_name": messages.text("site.site.name", lang),
+        "site_description": messages.text("site.site.description", lang),
+        "theme": {"name": "material", "custom_dir": str(site / "overrides"), "language": lang},
+        "nav": nav(lang),
+        "extra": {"ekb_languages": switch, "ekb_switch_label": messages.text("site.language.switch", lang)},
+    }
+    path = folder / f"mkdocs-{lang}.yml"
+    path.write_text(json.dumps(config, ensure_ascii=False, indent=1), encoding="utf-8")  # JSON is YAML
+    return path
+
+
+def run_mkdocs(docs: Path, site_dir: Path, lang: str = "da") -> None:
+    """`mkdocs build --strict` of `docs` into `site_dir` with site/mkdocs.yml and the language's settings."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    config_file = project.current().site / "mkdocs.yml"
+    config_file = language_config(lang, docs.parent)
     collector = _Collect()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(collector)
@@ -190,71 +214,26 @@ def build_site(out: Path | None = None, *, graph: Graph | None = None) -> Path:
 
     `graph` replaces the project's knowledge base (tests use small fixture graphs).
     """
-    out = Path(out) if out is not None else project.current().build / "site"
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = check_out(Path(out) if out is not None else project.current().build / "site")
+    prepare_parent(out)
     started = time.perf_counter()
     if graph is None:
-        from evidencekb.rdf.cache import knowledge_base
-
         with _step("loading the knowledge base"):
             graph = knowledge_base()
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}-build-", dir=out.parent))
     try:
-        docs, built = work / "docs", work / "site"
+        built = work / "site"
         with _graph_out_of_gc():
-            generate_docs(docs, graph)
-            with _step("running mkdocs build (strict)"):
-                run_mkdocs(docs, built)
-        _swap(built, out)
+            engine = local_engine(graph, "oxigraph")
+            audit = functools.cache(functools.partial(collect_findings, graph=graph, engine=engine))
+            for lang in LANGUAGES:
+                docs = work / f"docs-{lang}"
+                generate_docs(docs, graph, lang, engine=engine, audit=audit)
+                with _step(f"running mkdocs build (strict, {lang})"):
+                    run_mkdocs(docs, built if lang == LANGUAGES[0] else built / lang, lang)
+        mark(built)
+        swap(built, out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     _progress(f"built {out} in {time.perf_counter() - started:.1f} s")
     return out
-
-
-def _swap(new: Path, out: Path) -> None:
-    """Replace `out` by `new` with two renames; the old site is removed only after the swap."""
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}-old-{os.getpid()}-{time.time_ns()}")
-        os.replace(out, old)
-    try:
-        os.replace(new, out)
-    except OSError:
-        if old is not None:
-            os.replace(old, out)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".wasm": "application/wasm",
-                      ".jsonld": "application/ld+json", ".ttl": "text/turtle", ".mjs": "text/javascript"}
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 – signature of the base class
-        pass
-
-
-def make_server(directory: Path, port: int = 8000, host: str = "127.0.0.1") -> http.server.ThreadingHTTPServer:
-    """A static file server for the built site (serves .wasm as application/wasm)."""
-    handler = functools.partial(_Handler, directory=str(directory))
-    return http.server.ThreadingHTTPServer((host, port), handler)
-
-
-def serve_site(port: int = 8000) -> int:
-    """Build the site into build/site, then serve it on http://127.0.0.1:PORT until Ctrl-C."""
-    folder = build_site()
-    try:
-        server = make_server(folder, port)
-    except OSError as error:
-        raise InputError(f"--port {port}: cannot listen on 127.0.0.1 ({error.strerror}); choose another port") from None
-    print(f"Serving {folder} on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)", file=sys.stderr)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    return 0

@@ -9,55 +9,51 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rdflib import URIRef
-
+from evidencekb import messages
 from evidencekb.namespaces import EKB, UNIT
 from evidencekb.site.model import SiteModel
 from evidencekb.site.text import mermaid_label, number
 
-UNIT_NAMES = {
-    "da": {UNIT.DAY: ("dag", "dage"), UNIT.WK: ("uge", "uger"), UNIT.MO: ("måned", "måneder"),
-           UNIT.YR: ("år", "år")},
-    "en": {UNIT.DAY: ("day", "days"), UNIT.WK: ("week", "weeks"), UNIT.MO: ("month", "months"),
-           UNIT.YR: ("year", "years")},
-}
-UNIT_SYMBOLS = {UNIT["GM-PER-L"]: "g/L", UNIT["MilliGM-PER-DeciL"]: "mg/dL", UNIT.PERCENT: "%",
-                UNIT.DAY: "dage", UNIT.WK: "uger", UNIT.MO: "mdr.", UNIT.YR: "år", UNIT["PER-YR"]: "per år",
-                UNIT.UNITLESS: "", UNIT.NUM: "", UNIT["GM-PER-KiloGM"]: "g/kg"}
-WORDS = {
-    "da": {"after": "efter", "regardless_igg": "uanset IgG", "off_sub": "målt uden substitution",
-           "any_time": "hele perioden", "priority": "prioritet", "every": "revurder hver",
-           "months": "måned", "start": "Opstart", "stop": "Seponering", "reevaluate": "revurder hver"},
-    "en": {"after": "after", "regardless_igg": "regardless of IgG", "off_sub": "measured off substitution",
-           "any_time": "whole period", "priority": "priority", "every": "re-evaluate every",
-           "months": "month", "start": "Start", "stop": "Stop", "reevaluate": "re-evaluate every"},
-}
+#: Units whose names are in messages/site.toml (units.<local name>: symbol; units.<name>.one/.many: words)
+_UNIT_WORDS = {UNIT.DAY: "DAY", UNIT.WK: "WK", UNIT.MO: "MO", UNIT.YR: "YR"}
 
 
-def unit_symbol(unit: object) -> str:
+def _t(key: str, lang: str, **values: object) -> str:
+    return messages.text(f"site.{key}", lang, **values)
+
+
+def unit_symbol(unit: object, lang: str = "da") -> str:
+    """The unit as printed after a number ("g/L", "mdr."), from messages/site.toml [units]."""
     if unit is None:
         return ""
-    return UNIT_SYMBOLS.get(URIRef(str(unit)), str(unit).rsplit("/", 1)[-1])
+    name = str(unit).rsplit("/", 1)[-1]
+    key = f"site.units.{name}"
+    return messages.text(key, lang) if key in messages.catalogue() else name
 
 
 def _offset(value: object, unit: object, lang: str) -> str:
-    names = UNIT_NAMES[lang].get(URIRef(str(unit)) if unit is not None else None)  # type: ignore[arg-type]
     text = number(value)
-    if not names:
-        return f"{text} {unit_symbol(unit)}".strip()
-    return f"{text} {names[0] if text == '1' else names[1]}"
+    name = _UNIT_WORDS.get(unit)  # type: ignore[call-overload]
+    if name is None:
+        return f"{text} {unit_symbol(unit, lang)}".strip()
+    return f"{text} {_t(f'duration.{name}.one' if text == '1' else f'duration.{name}.many', lang)}"
 
 
-def window_text(model: SiteModel, window: object, lang: str = "da") -> str | None:
+def _facts(model: SiteModel):
+    return model.facts("criterion")
+
+
+def window_text(model: SiteModel, window: object, lang: str | None = None) -> str | None:
     """A time window in words from its structured bounds, e.g. "< 6 måneder efter …"."""
     if window is None:
         return None
-    start = model.value(window, EKB.fromOffset)
-    until = model.value(window, EKB.untilOffset)
-    from_incl = str(model.value(window, EKB.fromInclusive) or "true").lower() == "true"
-    until_incl = str(model.value(window, EKB.untilInclusive) or "false").lower() == "true"
-    start_text = _offset(start, model.value(window, EKB.fromUnit), lang) if start is not None else None
-    until_text = _offset(until, model.value(window, EKB.untilUnit), lang) if until is not None else None
+    lang = lang or model.lang
+    f = _facts(model)
+    start, until = f.value(window, "fromOffset"), f.value(window, "untilOffset")
+    from_incl = str(f.value(window, "fromInclusive") or "true").lower() == "true"
+    until_incl = f.flag(window, "untilInclusive")
+    start_text = _offset(start, f.value(window, "fromUnit"), lang) if start is not None else None
+    until_text = _offset(until, f.value(window, "untilUnit"), lang) if until is not None else None
     if start is not None and float(start) == 0:
         start_text = None
     if start_text and until_text:
@@ -68,73 +64,78 @@ def window_text(model: SiteModel, window: object, lang: str = "da") -> str | Non
         bounds = f"{'≥' if from_incl else '>'} {start_text}"
     else:
         bounds = ""
-    event = model.value(window, EKB.indexEvent)
-    event_text = f"{WORDS[lang]['after']} {model.label(event, lang)}" if event is not None else ""
+    event = f.value(window, "indexEvent")
+    event_text = _t("criteria.after", lang, event=model.label(event, lang)) if event is not None else ""
     text = f"{bounds} {event_text}".strip()
-    return text or model.text(window, EKB.timeWindowText)
+    return text or f.text(window, "timeWindowText", lang)
 
 
-def igg_text(model: SiteModel, condition: object, lang: str = "da") -> str | None:
+def igg_text(model: SiteModel, condition: object, lang: str | None = None) -> str | None:
     """An IgG condition in words from comparator, threshold(s) and unit, e.g. "IgG < 4 g/L"."""
     if condition is None:
         return None
-    comparator = str(model.value(condition, EKB.comparator) or "")
-    low = model.value(condition, EKB.threshold)
-    high = model.value(condition, EKB.upperThreshold)
-    unit = unit_symbol(model.value(condition, EKB.unit))
+    lang = lang or model.lang
+    f = _facts(model)
+    comparator = str(f.value(condition, "comparator") or "")
+    low, high = f.value(condition, "threshold"), f.value(condition, "upperThreshold")
+    unit = unit_symbol(f.value(condition, "unit"), lang)
     if comparator == "between" and low is not None and high is not None:
         text = f"IgG {number(low)}–{number(high)} {unit}"
     elif low is not None:
         text = f"IgG {comparator} {number(low)} {unit}"
     else:
         text = model.label(condition, lang)
-    normalised = model.value(condition, EKB.normalisedThreshold)
+    normalised = f.value(condition, "normalisedThreshold")
     if normalised is not None and unit != "g/L":
         text += f" (= {number(normalised)} g/L)"
-    if str(model.value(condition, EKB.measuredWithoutSubstitution) or "").lower() == "true":
-        text += f", {WORDS[lang]['off_sub']}"
+    if f.flag(condition, "measuredWithoutSubstitution"):
+        text += f", {_t('criteria.off_substitution', lang)}"
     return text.strip()
 
 
 def criterion_window(model: SiteModel, criterion: object) -> object:
     """The criterion's time window (stop criteria may state it as ekb:stopTiming)."""
-    return model.value(criterion, EKB.timeWindow) or model.value(criterion, EKB.stopTiming)
+    f = _facts(model)
+    return f.value(criterion, "timeWindow") or f.value(criterion, "stopTiming")
 
 
-def action_text(model: SiteModel, criterion: object, lang: str = "da") -> str:
-    text = model.label(model.value(criterion, EKB.action), lang) or model.label(criterion, lang)
-    months = model.value(criterion, EKB.reevaluationIntervalMonths)
+def action_text(model: SiteModel, criterion: object, lang: str | None = None) -> str:
+    lang = lang or model.lang
+    f = _facts(model)
+    text = model.label(f.value(criterion, "action"), lang) or model.label(criterion, lang)
+    months = f.value(criterion, "reevaluationIntervalMonths")
     if months is not None:
-        text += f"; {WORDS[lang]['reevaluate']} {number(months)}. {WORDS[lang]['months']}"
+        text += "; " + _t("criteria.reevaluate", lang, months=number(months))
     return text
 
 
-#: (predicate, how several values are joined), in decision order
+#: (field, how several values are joined), in decision order
 _LISTED_CONDITIONS = (
-    (EKB.population, " / "),
-    (EKB.therapyClass, " + "),
-    (EKB.igStartTiming, " / "),
-    (EKB.igStartBasis, " / "),
+    ("population", " / "),
+    ("therapyClass", " + "),
+    ("igStartTiming", " / "),
+    ("igStartBasis", " / "),
 )
 
 
-def conditions(model: SiteModel, criterion: object, kind: str, lang: str = "da") -> list[str]:
+def conditions(model: SiteModel, criterion: object, kind: str, lang: str | None = None) -> list[str]:
     """The criterion's conditions in decision order (population → … → infections), absent ones left out."""
-    words = WORDS[lang]
+    lang = lang or model.lang
+    f = _facts(model)
     parts: list[str] = []
-    for predicate, joiner in _LISTED_CONDITIONS:
-        labels = [model.label(value, lang) for value in model.values(criterion, predicate)]
+    for name, joiner in _LISTED_CONDITIONS:
+        labels = [model.label(value, lang) for value in f.values(criterion, name)]
         if labels:
             parts.append(joiner.join(labels))
     window = window_text(model, criterion_window(model, criterion), lang)
     if window:
         parts.append(window)
-    igg = igg_text(model, model.value(criterion, EKB.iggCondition), lang)
+    igg = igg_text(model, f.value(criterion, "iggCondition"), lang)
     if not window and igg and kind == "start":
-        parts.append(words["any_time"])
+        parts.append(_t("criteria.any_time", lang))
     if igg:
         parts.append(igg)
-    infection = model.value(criterion, EKB.infectionRequirement)
+    infection = f.value(criterion, "infectionRequirement")
     if infection is not None and not (kind == "stop" and infection == EKB["infection-none"]):
         if not (infection == EKB["infection-none"] and not igg):
             parts.append(model.label(infection, lang))
@@ -148,8 +149,9 @@ class _Node:
     leaves: list[str] = field(default_factory=list)
 
 
-def flowchart(model: SiteModel, criteria: list[tuple[object, str]], lang: str = "da") -> str:
+def flowchart(model: SiteModel, criteria: list[tuple[object, str]], lang: str | None = None) -> str:
     """Mermaid source of the decision tree of `criteria` ((criterion, "start"|"stop") pairs)."""
+    lang = lang or model.lang
     lines = ["flowchart LR"]
     counter = iter(range(1, 10_000))
     # Mermaid stacks unconnected subgraphs bottom-up in declaration order: declare "stop" first so
@@ -161,17 +163,17 @@ def flowchart(model: SiteModel, criteria: list[tuple[object, str]], lang: str = 
         paths = [conditions(model, criterion, kind, lang) for criterion in selected]
         # Conditions every rule of this kind shares (e.g. both therapy classes) are said once, at the root.
         shared = [part for part in paths[0] if all(part in path for path in paths[1:])] if len(paths) > 1 else []
-        root = _Node("\n".join([WORDS[lang][kind], *shared]))
+        root = _Node("\n".join([_t(f"criteria.{kind}", lang), *shared]))
         for criterion, path in zip(selected, paths, strict=True):
             node = root
             for part in (p for p in path if p not in shared):
                 node = node.children.setdefault(part, _Node(part))
             leaf = action_text(model, criterion, lang)
-            priority = model.value(criterion, EKB.priority)
+            priority = _facts(model).value(criterion, "priority")
             if priority is not None:
-                leaf += f" ({WORDS[lang]['priority']} {number(priority)})"
+                leaf += " (" + _t("criteria.priority", lang, priority=number(priority)) + ")"
             node.leaves.append(leaf)
-        lines.append(f"  subgraph {kind}_rules [\"{mermaid_label(WORDS[lang][kind])}\"]")
+        lines.append(f"  subgraph {kind}_rules [\"{mermaid_label(_t(f'criteria.{kind}', lang))}\"]")
         lines.append("  direction LR")
         root_id = f"{kind}{next(counter)}"
         root_text = "<br>".join(mermaid_label(line) for line in root.label.split("\n"))

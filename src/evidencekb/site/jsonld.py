@@ -1,14 +1,13 @@
 """schema.org JSON-LD for the site's pages (embedded in <head> by site/overrides/main.html).
 
-The JSON text is safe inside a <script> element: `<`, `>` and `&` are written as \\u escapes.
+Facts come from the same named queries as the pages (guideline.rq, criterion.rq, citation.rq, study.rq,
+report.rq). The JSON text is safe inside a <script> element: `<`, `>` and `&` are written as \\u escapes.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
-
-from rdflib.namespace import DCTERMS
 
 from evidencekb.namespaces import EKB
 from evidencekb.site.model import SiteModel
@@ -23,40 +22,26 @@ def dumps(data: dict[str, Any]) -> str:
 
 
 def _org(model: SiteModel, iri: object) -> dict[str, Any]:
-    return {"@type": "Organization", "@id": str(iri), "name": model.label(iri)}
-
-
-def _doi_url(model: SiteModel, iri: object) -> str | None:
-    doi = model.value(iri, EKB.doi)
-    if doi is not None and model.value(iri, EKB.bibliographicStatus) == EKB["bib-verified"]:
-        return f"https://doi.org/{doi}"
-    return None
+    return {"@type": "Organization", "@id": str(iri), "name": model.label(iri)}  # type: ignore[arg-type]
 
 
 def recommendation(model: SiteModel, criterion: object) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "@type": "MedicalGuidelineRecommendation",
-        "@id": str(criterion),
-        "name": model.label(criterion),
-    }
-    verbatim = model.text(criterion, EKB.verbatim)
+    data: dict[str, Any] = {"@type": "MedicalGuidelineRecommendation", "@id": str(criterion),
+                            "name": model.label(criterion)}  # type: ignore[arg-type]
+    verbatim = model.facts("criterion").text(criterion, "verbatim", model.lang)
     if verbatim:
         data["description"] = verbatim
     return data
 
 
 def guideline(model: SiteModel, iri: object, criteria: list[object]) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "@context": CONTEXT,
-        "@type": "MedicalGuideline",
-        "@id": str(iri),
-        "name": model.title(iri) or model.label(iri),
-        "inLanguage": "da",
-    }
-    body = model.value(iri, EKB.issuingBody)
+    facts = model.facts("guideline")
+    data: dict[str, Any] = {"@context": CONTEXT, "@type": "MedicalGuideline", "@id": str(iri),
+                            "name": model.title(iri) or model.label(iri), "inLanguage": model.lang}  # type: ignore[arg-type]
+    body = facts.value(iri, "issuingBody")
     if body is not None:
         data["publisher"] = _org(model, body)
-    issued = model.value(iri, DCTERMS.issued)
+    issued = facts.value(iri, "issued")
     if issued is not None:
         data["guidelineDate"] = str(issued)
     if criteria:
@@ -65,19 +50,16 @@ def guideline(model: SiteModel, iri: object, criteria: list[object]) -> dict[str
 
 
 def study(model: SiteModel, iri: object) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "@context": CONTEXT,
-        "@type": ["MedicalObservationalStudy", "MedicalStudy"],
-        "@id": str(iri),
-        "name": model.label(iri),
-    }
-    design = model.value(iri, EKB.studyDesign)
+    facts = model.facts("study")
+    data: dict[str, Any] = {"@context": CONTEXT, "@type": ["MedicalObservationalStudy", "MedicalStudy"],
+                            "@id": str(iri), "name": model.label(iri), "inLanguage": model.lang}  # type: ignore[arg-type]
+    design = facts.value(iri, "studyDesign")
     if design is not None:
-        data["description"] = model.label(design, "en")
-    conditions = [{"@type": "MedicalCondition", "name": model.label(d)} for d in model.values(iri, EKB.diseaseArea)]
+        data["description"] = model.label(design)
+    conditions = [{"@type": "MedicalCondition", "name": model.label(d)} for d in facts.values(iri, "diseaseArea")]
     if conditions:
         data["healthCondition"] = conditions
-    therapies = [{"@type": "Drug", "name": model.label(t)} for t in model.values(iri, EKB.studiedTherapy)]
+    therapies = [{"@type": "Drug", "name": model.label(t)} for t in facts.values(iri, "studiedTherapy")]
     if therapies:
         data["studySubject"] = therapies
     data["citation"] = article(model, iri, context=False)
@@ -85,26 +67,28 @@ def study(model: SiteModel, iri: object) -> dict[str, Any]:
 
 
 def article(model: SiteModel, iri: object, context: bool = True) -> dict[str, Any]:
-    data: dict[str, Any] = {"@type": "ScholarlyArticle", "@id": str(iri), "name": model.label(iri)}
+    facts = model.facts("citation")
+    data: dict[str, Any] = {"@type": "ScholarlyArticle", "@id": str(iri), "name": model.label(iri)}  # type: ignore[arg-type]
     if context:
-        data = {"@context": CONTEXT, **data}
-    title = model.value(iri, DCTERMS.title)
+        data = {"@context": CONTEXT, **data, "inLanguage": model.lang}
+    title = facts.value(iri, "title")
     if title is not None:
         data["headline"] = str(title)
-    year = model.value(iri, EKB.publicationYear)
+    year = facts.value(iri, "publicationYear")
     if year is not None:
         data["datePublished"] = str(year)
-    body = model.value(iri, EKB.issuingBody)
+    body = model.facts("report").value(iri, "issuingBody")
     if body is not None:
         data["publisher"] = _org(model, body)
-    author = model.value(iri, EKB.firstAuthor)
+    author = facts.value(iri, "firstAuthor")
     if author is not None:
         data["author"] = {"@type": "Person", "name": str(author)}
-    url = _doi_url(model, iri)
-    if url:
-        data["sameAs"] = url
+    doi = facts.value(iri, "doi")
+    if doi is not None and facts.value(iri, "bibliographicStatus") == EKB["bib-verified"]:
+        data["sameAs"] = f"https://doi.org/{doi}"
     return data
 
 
 def simple(model: SiteModel, iri: object, schema_type: str) -> dict[str, Any]:
-    return {"@context": CONTEXT, "@type": schema_type, "@id": str(iri), "name": model.label(iri)}
+    return {"@context": CONTEXT, "@type": schema_type, "@id": str(iri), "name": model.label(iri),  # type: ignore[arg-type]
+            "inLanguage": model.lang}

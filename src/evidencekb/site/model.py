@@ -1,7 +1,11 @@
-"""What the site generator reads from the graph: labels, node properties and page addresses.
+"""What the site generator reads from the graph: labels, facts and page addresses.
 
-All reading goes through the queries in `queries/site/`; this module only indexes their rows.
-Language choice: Danish (the source language) first, then untagged text, then English.
+All reading goes through the named queries in `queries/site/`. Each query runs once per build over the
+whole graph; this module only indexes its rows. Fact queries (`study.rq`, `report.rq`, `criterion.rq`,
+`citation.rq`, …) return `?node ?field ?value` rows, where ?field is the local name of the property the
+query lists, so `grep -r ciLower queries/site src/evidencekb/site` leads from a fact to its page.
+
+Language choice for a text: the page's language, then untagged text, then Danish, then English.
 """
 
 from __future__ import annotations
@@ -10,14 +14,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Literal
 from rdflib.term import Node
 
-from evidencekb.namespaces import EKB, KB, PREFIXES
+from evidencekb.namespaces import curie
 from evidencekb.site.text import slug
 from evidencekb.sparql.core import Engine, QueryResult, query_text
 
-# Folder of each kind of entity page (relative to the docs root).
+# Folder of each kind of entity page (relative to the docs root of a language).
 PAGE_FOLDERS = {
     "study": "studies",
     "report": "reports",
@@ -28,40 +32,73 @@ PAGE_FOLDERS = {
     "organisation": "organisations",
 }
 
-LANG_ORDER = ("da", "", "en")
+__all__ = ["Facts", "Page", "SiteModel", "curie", "pick_literal", "pick_text"]
 
 
-def pick_text(values: list[Node], lang: str = "da") -> str | None:
-    """The literal in the preferred language: `lang`, then untagged, then any other."""
+def pick_literal(values: list[Node], lang: str = "da") -> Literal | None:
+    """The literal in the preferred language: `lang`, then untagged, then Danish, then English, then any."""
     literals = [v for v in values if isinstance(v, Literal)]
     if not literals:
         return None
-    order = (lang, "", "da", "en")
-    for wanted in order:
+    for wanted in (lang, "", "da", "en"):
         for value in literals:
             if (value.language or "") == wanted:
-                return str(value)
-    return str(literals[0])
+                return value
+    return literals[0]
 
 
-def other_language(values: list[Node], lang: str = "da") -> str | None:
-    """The English text when the preferred text is Danish and an English variant exists (else None)."""
-    main = pick_text(values, lang)
-    for value in values:
-        if isinstance(value, Literal) and value.language == "en" and str(value) != main:
-            return str(value)
-    return None
+def pick_text(values: list[Node], lang: str = "da") -> str | None:
+    found = pick_literal(values, lang)
+    return str(found) if found is not None else None
 
 
-def curie(iri: str) -> str:
-    """A short name for an IRI (kb:dima-2025) for places where no label exists."""
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(str(namespace)):
-            return f"{prefix}:{iri[len(str(namespace)):]}"
-    return iri
+def _sort_key(term: Node) -> tuple[str, str]:
+    return (type(term).__name__, str(term))
 
 
-@dataclass
+class Facts:
+    """The rows of one fact query, indexed as node → field → values (sorted, for stable pages)."""
+
+    def __init__(self, rows: list[dict[str, Node | None]]) -> None:
+        index: dict[str, dict[str, list[Node]]] = defaultdict(lambda: defaultdict(list))
+        for row in rows:
+            if row["value"] is not None:
+                index[str(row["node"])][str(row["field"])].append(row["value"])
+        for fields in index.values():
+            for values in fields.values():
+                values.sort(key=_sort_key)
+        self._index = index
+
+    def values(self, node: object, name: str) -> list[Node]:
+        if node is None:
+            return []
+        fields = self._index.get(str(node))
+        return list(fields.get(name, [])) if fields else []
+
+    def value(self, node: object, name: str) -> Node | None:
+        found = self.values(node, name)
+        return found[0] if found else None
+
+    def text(self, node: object, name: str, lang: str) -> str | None:
+        return pick_text(self.values(node, name), lang)
+
+    def literal(self, node: object, name: str, lang: str) -> Literal | None:
+        return pick_literal(self.values(node, name), lang)
+
+    def texts(self, node: object, name: str, lang: str) -> list[str]:
+        """All literals of `name` in `lang` (or untagged); else all literals."""
+        found = [v for v in self.values(node, name) if isinstance(v, Literal)]
+        preferred = [str(v) for v in found if (v.language or "") in (lang, "")]
+        return preferred or [str(v) for v in found]
+
+    def flag(self, node: object, name: str) -> bool:
+        return str(self.value(node, name) or "").lower() == "true"
+
+    def nodes(self) -> list[str]:
+        return list(self._index)
+
+
+@dataclass(frozen=True)
 class Page:
     iri: str
     kind: str
@@ -73,13 +110,26 @@ class SiteModel:
     """The graph seen through the site queries, with a page address for every entity that has one."""
 
     engine: Engine
-    graph: Graph
     lang: str = "da"
-    _nodes: dict[str, dict[str, list[Node]]] = field(default_factory=dict)
+    _facts: dict[str, Facts] = field(default_factory=dict)
     _grouped: dict[str, dict[str, list[dict[str, Node | None]]]] = field(default_factory=dict)
+    _rows: dict[str, list[dict[str, Node | None]]] = field(default_factory=dict)
 
     def select(self, name: str, **bindings: Node) -> QueryResult:
+        """The rows of `queries/site/<name>.rq`, with `bindings` bound as terms."""
         return self.engine.select(query_text(f"site/{name}"), bindings or None)
+
+    def facts(self, name: str) -> Facts:
+        """The `?node ?field ?value` rows of `queries/site/<name>.rq`, run once per build."""
+        if name not in self._facts:
+            self._facts[name] = Facts(self.select(name).rows)
+        return self._facts[name]
+
+    def rows(self, name: str) -> list[dict[str, Node | None]]:
+        """All rows of `queries/site/<name>.rq`, run once per build."""
+        if name not in self._rows:
+            self._rows[name] = self.select(name).rows
+        return self._rows[name]
 
     def rows_about(self, name: str, key: str, iri: object) -> list[dict[str, Node | None]]:
         """The rows of `queries/site/<name>.rq` whose ?`key` is `iri`, in the query's order.
@@ -89,7 +139,7 @@ class SiteModel:
         """
         if name not in self._grouped:
             groups: dict[str, list[dict[str, Node | None]]] = defaultdict(list)
-            for row in self.select(name).rows:
+            for row in self.rows(name):
                 groups[str(row[key])].append(row)
             self._grouped[name] = groups
         return self._grouped[name].get(str(iri), [])
@@ -102,8 +152,11 @@ class SiteModel:
             labels[str(row["entity"])][str(row["kind"])].append(row["label"])
         return labels
 
+    def has_label(self, iri: object) -> bool:
+        return iri is not None and str(iri) in self._labels
+
     def label(self, iri: Node | str | None, lang: str | None = None) -> str:
-        """The entity's name: short name for publications, else label, title, notation, finally a CURIE."""
+        """The entity's name: label, title, short name, acronym, notation, finally a CURIE."""
         if iri is None:
             return ""
         if isinstance(iri, Literal):
@@ -115,16 +168,8 @@ class SiteModel:
                 return text
         return curie(str(iri))
 
-    def english_label(self, iri: Node | str | None) -> str | None:
-        kinds = self._labels.get(str(iri), {}) if iri is not None else {}
-        for kind in ("label", "title"):
-            text = other_language(kinds.get(kind, []), self.lang)
-            if text:
-                return text
-        return None
-
     def short(self, iri: Node | str) -> str:
-        """A compact name: ekb:shortName, acronym or notation when present, else the label."""
+        """A compact name: ekb:shortName or acronym when present, else the label."""
         kinds = self._labels.get(str(iri), {})
         for kind in ("short", "acronym"):
             text = pick_text(kinds.get(kind, []), self.lang)
@@ -132,45 +177,17 @@ class SiteModel:
                 return text
         return self.label(iri)
 
+    def notation(self, iri: Node | str) -> str:
+        """skos:notation ("IRR", "HR") when present, else the label."""
+        return pick_text(self._labels.get(str(iri), {}).get("notation", []), self.lang) or self.label(iri)
+
     def title(self, iri: Node | str) -> str | None:
         return pick_text(self._labels.get(str(iri), {}).get("title", []), self.lang)
 
-    # ------------------------------------------------------------ node values
-    def node(self, iri: Node | str) -> dict[str, list[Node]]:
-        """Every property of `iri` with its values (cached; one query per node)."""
-        key = str(iri)
-        if key not in self._nodes:
-            values: dict[str, list[Node]] = defaultdict(list)
-            for row in self.select("node", node=URIRef(key)).rows:
-                values[str(row["property"])].append(row["value"])
-            self._nodes[key] = values
-        return self._nodes[key]
-
-    def values(self, iri: Node | str | None, prop: URIRef) -> list[Node]:
-        if iri is None or not isinstance(iri, URIRef | str):
-            return []
-        return sorted(self.node(iri).get(str(prop), []), key=_sort_key)
-
-    def value(self, iri: Node | str | None, prop: URIRef) -> Node | None:
-        found = self.values(iri, prop)
-        return found[0] if found else None
-
-    def text(self, iri: Node | str | None, prop: URIRef) -> str | None:
-        return pick_text(self.values(iri, prop), self.lang)
-
-    def text_en(self, iri: Node | str | None, prop: URIRef) -> str | None:
-        return other_language(self.values(iri, prop), self.lang)
-
-    def texts(self, iri: Node | str | None, prop: URIRef) -> list[str]:
-        """All literals of `prop` in the preferred language (or untagged)."""
-        found = self.values(iri, prop)
-        preferred = [str(v) for v in found if isinstance(v, Literal) and (v.language or "") in (self.lang, "")]
-        return preferred or [str(v) for v in found if isinstance(v, Literal)]
-
-    def is_a(self, iri: Node | str, cls: URIRef) -> bool:
-        from rdflib.namespace import RDF
-
-        return cls in self.values(iri, RDF.type)
+    def other_names(self, iri: Node | str) -> list[str]:
+        """skos:altLabel values in the page's language (or untagged)."""
+        values = [v for v in self._labels.get(str(iri), {}).get("alt", []) if isinstance(v, Literal)]
+        return sorted({str(v) for v in values if (v.language or "") in (self.lang, "")})
 
     # ------------------------------------------------------------------ pages
     @cached_property
@@ -195,13 +212,18 @@ class SiteModel:
         return sorted(pages, key=lambda p: (self._order_key(p.iri), self.label(p.iri).lower()))
 
     def _order_key(self, iri: str) -> tuple[int, int]:
-        number = self.value(iri, EKB.referenceNumber)
+        number = self.facts("citation").value(iri, "referenceNumber")
         return (0, int(number)) if number is not None else (1, 0)
 
     @cached_property
     def table_pages(self) -> dict[str, str]:
         """Table IRI → docs path of its page ("tables/3-1.md")."""
         return {str(row["table"]): f"tables/{slug(str(row['notation']))}.md" for row in self.select("tables").rows}
+
+    @cached_property
+    def table_ids(self) -> dict[str, str]:
+        """Table notation ("3-1") → table IRI."""
+        return {str(row["notation"]): str(row["table"]) for row in self.select("tables").rows}
 
     @cached_property
     def links(self) -> list[tuple[str, str, str]]:
@@ -212,10 +234,3 @@ class SiteModel:
         if target is not None:
             return sorted({s for s, r, t in self.links if r == relation and t == target})
         return sorted({t for s, r, t in self.links if r == relation and s == source})
-
-
-def _sort_key(term: Node) -> tuple[str, str]:
-    return (type(term).__name__, str(term))
-
-
-ADDENDUM = KB.addendum

@@ -40,12 +40,15 @@ def examples() -> list[Example]:
 
 
 def query_widget(graph_url: str, script_url: str, items: list[Example], pages_url: str = "",
-                 root_url: str = "") -> str:
+                 root_url: str = "", words: dict[str, str] | None = None) -> str:
     """The HTML of the query form. Example texts travel as JSON (escaped for a <script> element).
 
     `pages_url` is the IRI → page map (assets/ekb-pages.json) and `root_url` the site root, both relative
-    to the page: result IRIs with a page become links to it.
+    to the page: result IRIs with a page become links to it. `words` are the interface strings in the
+    page's language (examples, run, loading, loaded, rows, triples, error, load_failed); the script reads
+    them from data-words.
     """
+    words = words or {"examples": "Example questions", "run": "Run", "loading": "Loading the graph …"}
     buttons = "".join(
         f'<li><button type="button" class="ekb-example" data-example="{i}" '
         f'data-name="{html.escape(e.name, quote=True)}">'
@@ -56,12 +59,14 @@ def query_widget(graph_url: str, script_url: str, items: list[Example], pages_ur
     first = html.escape(items[0].query) if items else ""
     return (
         f'<div class="ekb-query" id="ekb-query" data-graph="{html.escape(graph_url, quote=True)}" '
-        f'data-pages="{html.escape(pages_url, quote=True)}" data-root="{html.escape(root_url, quote=True)}">\n'
-        f'<p><strong>Eksempler · example questions</strong></p>\n<ul class="ekb-examples">{buttons}</ul>\n'
+        f'data-pages="{html.escape(pages_url, quote=True)}" data-root="{html.escape(root_url, quote=True)}" '
+        f'data-words="{html.escape(json.dumps(words, ensure_ascii=False), quote=True)}">\n'
+        f'<p><strong>{html.escape(words["examples"])}</strong></p>\n<ul class="ekb-examples">{buttons}</ul>\n'
         '<p id="ekb-example-description" class="ekb-description"></p>\n'
         f'<textarea id="ekb-sparql" rows="16" spellcheck="false" aria-label="SPARQL">{first}</textarea>\n'
-        '<p><button type="button" id="ekb-run" class="md-button md-button--primary" disabled>Kør · Run</button> '
-        '<span id="ekb-status" role="status">Indlæser grafen … loading the graph …</span></p>\n'
+        '<p><button type="button" id="ekb-run" class="md-button md-button--primary" disabled>'
+        f'{html.escape(words["run"])}</button> '
+        f'<span id="ekb-status" role="status">{html.escape(words["loading"])}</span></p>\n'
         '<div id="ekb-results"></div>\n'
         "</div>\n"
         f'<script type="application/json" id="ekb-examples">{payload}</script>\n'
