@@ -10,9 +10,10 @@ parser (the real grammar, never a hand tokenizer) to find where each variable an
   escape) where it is matched or tested, and kept in the outer SELECT clause, GROUP BY, HAVING and
   ORDER BY, where a one-row VALUES block opening the outer WHERE gives it its value. Terms in place
   let the server use them in its plan (benchmarks/RESULTS.md: 3–4× faster than the alternative).
-* Where a term cannot stand in for the variable (it is assigned: `AS ?v`, a VALUES header, a
-  sub-SELECT's projection or modifiers; or the value is a blank node), the one-row VALUES block
-  opens EVERY group instead — equivalent, only slower.
+* Where a term cannot stand in for the variable (a VALUES header, a sub-SELECT's projection or
+  modifiers), the one-row VALUES block opens EVERY group instead — equivalent, only slower.
+* Refused (InputError, exit 2): a blank-node value (no text can name it) and a variable the query
+  computes (`… AS ?v`): no rewrite keeps it out of scope before its BIND, which SPARQL requires.
 
 `query_facts` tells, from the same parse, a query's form and whether it names its dataset (FROM)
 or calls SERVICE.
@@ -30,7 +31,7 @@ from typing import Any
 from evidencekb.errors import InputError
 
 _FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
-_ASSIGNED = {("Bind", "var"), ("vars", "evar"), ("InlineData", "var"), ("ValuesClause", "var")}
+_ASSIGNED = {("InlineData", "var"), ("ValuesClause", "var")}
 _UNICODE_ESCAPE = re.compile(r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")
 _positions = threading.local()
 
@@ -43,7 +44,8 @@ class Occurrence:
     start: int
     end: int
     keep: bool  # in the outer SELECT clause or its modifiers: bound by the top VALUES block
-    assigned: bool  # a term cannot stand here: AS target, VALUES header, sub-SELECT projection/modifiers
+    assigned: bool  # a term cannot stand here: VALUES header, sub-SELECT projection/modifiers
+    computed: bool = False  # `… AS ?v` (BIND or SELECT clause): Oxigraph refuses ?v in scope before it
 
 
 @dataclass(frozen=True)
@@ -67,10 +69,14 @@ def bind_terms(query: str, bindings: Mapping[str, Any]) -> str:
     for name, term in bindings.items():
         check_term(name, term)
     names = set(bindings)
+    computed = next((o.name for o in facts.occurrences if o.name in names and o.computed), None)
+    if computed:
+        raise InputError(
+            f"cannot bind ?{computed} for an endpoint: the query computes it (… AS ?{computed}); "
+            "bind a variable the query matches or tests instead"
+        )
     block = values_row(bindings)
-    every_group = any(type(term).__name__ == "BNode" for term in bindings.values()) or any(
-        o.assigned for o in facts.occurrences if o.name in names
-    )
+    every_group = any(o.assigned for o in facts.occurrences if o.name in names)
     edits: list[tuple[int, int, str]] = []
     if every_group:
         edits += [(p + 1, p + 1, "\n" + block + "\n") for p in facts.groups]
@@ -94,7 +100,9 @@ def values_row(bindings: Mapping[str, Any]) -> str:
 def check_term(name: str, term: Any) -> None:
     """Refuse a value that cannot be written as one RDF term (an IRI with delimiters in it)."""
     kind = type(term).__name__
-    if kind not in ("URIRef", "Literal", "BNode"):
+    if kind == "BNode":
+        raise InputError(f"?{name}: a blank node cannot be written into a query (bind an IRI or literal)")
+    if kind not in ("URIRef", "Literal"):
         raise InputError(f"?{name}: cannot bind {term!r} (give an RDF term)")
     if kind == "URIRef" and re.search(r'[\s<>"{}|\\^`]', str(term)):
         raise InputError(f"refusing to bind an invalid IRI: {str(term)[:80]!r}")
@@ -126,7 +134,10 @@ def query_facts(query: str) -> QueryFacts:
             outer_part = path[0][1] not in ("where", "datasetClause") if form == "SELECT" else False
             sub_part = any(c == "SubSelect" and k != "where" for c, k in path)
             assigned = sub_part or any(step in _ASSIGNED for step in path)
-            occurrences.append(Occurrence(str(value), start, start + 1 + len(value), outer_part, assigned))
+            computed = path[-1:] in ((("vars", "evar"),), (("Bind", "var"),))
+            if any(o.start == start for o in occurrences):
+                continue  # one subject shared by `;`-separated triples is one token, seen twice
+            occurrences.append(Occurrence(str(value), start, start + 1 + len(value), outer_part, assigned, computed))
         elif id(value) in book and getattr(value, "name", "") != "SubSelect":
             groups.append(_brace(text, _token_start(text, book, value)))
         service = service or getattr(value, "name", "") == "ServiceGraphPattern"
