@@ -1,8 +1,12 @@
 """One binding contract: values written into query text (for endpoints) answer like local pre-binding.
 
-`evidencekb.sparql.bind` finds variables and groups with rdflib's SPARQL parser. Each case below is
-checked by running the rewritten text WITHOUT bindings on the same pyoxigraph store as the original
-WITH bindings (`substitutions`): the rows must be identical. No server is needed for that.
+`evidencekb.sparql.bind` finds variables and groups with rdflib's SPARQL parser. Each case is checked
+by running the rewritten text WITHOUT bindings on a local store, against the original WITH bindings
+on the reference engine (rdflib `initBindings`; for every project query also pyoxigraph
+`substitutions`): the rows must be identical. No server is needed for that.
+
+pyoxigraph 0.5.13's `substitutions` miss a FILTER in the second branch of a UNION (18 rows where the
+literal query, rdflib pre-binding and the rewrite give 20), so the hand-made cases use rdflib.
 """
 
 from __future__ import annotations
@@ -12,9 +16,9 @@ from rdflib import BNode, Literal, URIRef
 
 from evidencekb import project
 from evidencekb.errors import InputError
-from evidencekb.rdf.cache import knowledge_store
+from evidencekb.rdf.cache import knowledge_base, knowledge_store
 from evidencekb.sparql.bind import bind_terms, query_facts
-from evidencekb.sparql.core import OxigraphEngine
+from evidencekb.sparql.core import OxigraphEngine, RdflibEngine
 
 EKB = "https://w3id.org/evidencekb/ontology#"
 PREFIX = f"PREFIX ekb: <{EKB}>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
@@ -25,10 +29,15 @@ def engine() -> OxigraphEngine:
     return OxigraphEngine(knowledge_store())
 
 
-def _same_as_prebinding(engine: OxigraphEngine, query: str, bindings: dict) -> str:
+@pytest.fixture(scope="module")
+def reference() -> RdflibEngine:
+    return RdflibEngine(knowledge_base())
+
+
+def _same_as_prebinding(engine, query: str, bindings: dict, rewritten_on=None) -> str:
     text = bind_terms(query, bindings)
     local = engine.select(query, bindings)
-    rewritten = engine.select(text)
+    rewritten = (rewritten_on or engine).select(text)
     assert rewritten.variables == local.variables
     key = lambda row: [str(row.get(v)) for v in local.variables]  # noqa: E731
     assert sorted(rewritten.rows, key=key) == sorted(local.rows, key=key), text
@@ -65,11 +74,14 @@ CASES = {
         " BIND(EXISTS { ?c ekb:threshold ?u FILTER(?u < ?igg) } AS ?ok) }",
         {"igg": FOUR},
     ),
-    # (Not NOT EXISTS over a bound variable in a triple pattern: there pyoxigraph and rdflib pre-binding
-    # already disagree with each other; the text rewrite follows SEP-0007's substitution.)
     "UNION branches": (
         PREFIX + "SELECT DISTINCT ?c ?igg WHERE { { ?c ekb:threshold ?t FILTER(?t = ?igg) } UNION"
         " { ?c ekb:normalisedThreshold ?t FILTER(?t = ?igg) } }",
+        {"igg": FOUR},
+    ),
+    "NOT EXISTS": (
+        PREFIX + "SELECT DISTINCT ?c ?igg WHERE { ?c ekb:threshold ?t FILTER(?t = ?igg)"
+        " FILTER NOT EXISTS { ?c ekb:threshold ?igg } }",
         {"igg": FOUR},
     ),
     "projected, grouped and ordered": (
@@ -85,9 +97,9 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
-def test_written_terms_answer_like_prebinding(engine: OxigraphEngine, case: str) -> None:
+def test_written_terms_answer_like_prebinding(engine: OxigraphEngine, reference: RdflibEngine, case: str) -> None:
     query, bindings = CASES[case]
-    _same_as_prebinding(engine, query, bindings)
+    _same_as_prebinding(reference, query, bindings, rewritten_on=engine)
 
 
 def test_the_tokenizer_bug_case_binds_every_occurrence() -> None:
