@@ -73,13 +73,15 @@ def test_every_form_same_locally_and_remotely(
 def test_the_tokenizer_bug_case_answers_right_through_the_endpoint(
     loaded_endpoint: Endpoint, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """FILTER(?v<?igg&&?w>?igg): the old hand tokenizer read `<?igg&&?w>` as an IRI, leaving ?igg unbound."""
+    """FILTER(?v<?igg&&?w>?low): the old hand tokenizer read `<?igg&&?w>` as an IRI and left ?igg in
+    place; in a UNION branch (evaluated before the top VALUES block joins) it was unbound: no rows."""
     from rdflib import Literal
 
     from evidencekb.sparql.engines import get_engine
 
     query = PREFIXES + (
-        "SELECT ?c ?v ?igg ?low WHERE { ?c ekb:threshold ?v . ?c ekb:threshold ?w . FILTER(?v<?igg&&?w>?low) }"
+        "SELECT ?c ?v ?igg ?low WHERE { { ?c ekb:threshold ?v . ?c ekb:threshold ?w . FILTER(?v<?igg&&?w>?low) }"
+        " UNION { ?c a ekb:NoSuchClass } } ORDER BY ?c ?v"
     )
     bindings = {"igg": Literal(6), "low": Literal(2)}
     local = get_engine().select(query, bindings)
