@@ -123,7 +123,9 @@ def test_terms_in_place_where_they_can_stand() -> None:
 def test_variables_in_strings_iris_and_comments_are_left_alone() -> None:
     query = 'SELECT ?x WHERE { ?x <http://e.org/?lang> "?lang" # ?lang\n FILTER(?y = ?lang) }'
     text = bind_terms(query, {"lang": Literal("da")})
-    assert text == 'SELECT ?x WHERE {\nVALUES (?lang) { ("da") }\n ?x <http://e.org/?lang> "?lang" # ?lang\n FILTER(?y = "da") }'
+    assert text == (
+        'SELECT ?x WHERE {\nVALUES (?lang) { ("da") }\n ?x <http://e.org/?lang> "?lang" # ?lang\n FILTER(?y = "da") }'
+    )
 
 
 def test_a_value_cannot_change_the_query_structure() -> None:

@@ -14,7 +14,7 @@ engine was made with `allow_service=True` (the CLI's `--allow-service`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -133,6 +133,13 @@ def refuse_service(query: str) -> None:
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 
+class ValuesQuery(str):
+    """A query with a VALUES block of terms added: `template` is the query it was added to, so an engine
+    that must parse the query (e.g. for its dataset clause) parses the short template, not 2,500 rows."""
+
+    template: str
+
+
 def inline_values(query: str, rows: Sequence[Bindings]) -> str:
     """Return `query` with a VALUES block of the given rows as the first element of its WHERE group.
 
@@ -145,7 +152,9 @@ def inline_values(query: str, rows: Sequence[Bindings]) -> str:
     match = _WHERE.search(query)
     if match is None:
         raise InputError("cannot bind values: the query has no WHERE clause")
-    return query[: match.end()] + "\n" + values_block(rows) + query[match.end() :]
+    bound = ValuesQuery(query[: match.end()] + "\n" + values_block(rows) + query[match.end() :])
+    bound.template = getattr(query, "template", query)
+    return bound
 
 
 def values_block(rows: Sequence[Bindings]) -> str:
@@ -291,7 +300,3 @@ def local_engine(graph: Graph | ox.Store, kind: str = "oxigraph") -> Engine:
             return get_engine()
         return OxigraphEngine(graph)
     raise InputError(f"unknown engine {kind!r} (use 'oxigraph' or 'rdflib')")
-
-
-def triples_of(answer: Triples) -> Iterator[ox.Triple]:
-    return iter(answer.triples)

@@ -123,7 +123,8 @@ class RemoteEngine:
 
         text = bind_terms(query, bindings) if bindings else query
         fields = [("query", text)]
-        if not (_FROM.search(query) and query_facts(query).has_dataset):
+        template = getattr(query, "template", query)  # a batch's VALUES rows hold terms only, never FROM
+        if not (_FROM.search(template) and query_facts(template).has_dataset):
             fields.append(("default-graph-uri", self.graph))
         body = urllib.parse.urlencode(fields).encode("ascii")
         kind, raw = with_retry(
