@@ -3,7 +3,10 @@ for local queries unless --allow-service; a hint when nothing is loaded."""
 
 from __future__ import annotations
 
+import http.server
 import socket
+import threading
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -138,3 +141,29 @@ def test_an_empty_graph_says_that_nothing_is_loaded(
         )
         assert code == 2 and out == ""
         assert "nothing is loaded" in err and "evidencekb load" in err
+
+
+class _Silent(http.server.BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        time.sleep(2)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_timeout_bounds_every_request(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from evidencekb.sparql import remote
+
+    monkeypatch.setattr(remote, "RETRY_DELAYS", (0.0, 0.0))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Silent)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/query"
+        started = time.perf_counter()
+        code, out, err = _run(capsys, "criteria-for-children", "--endpoint", url, "--timeout", "0.3")
+        assert time.perf_counter() - started < 1.8  # 3 attempts of 0.3 s, not 3 × 2 s
+    finally:
+        server.shutdown()
+    assert (code, out) == (2, "")
+    assert "no answer within 0.3 s (raise --timeout" in err

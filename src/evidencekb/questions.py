@@ -97,12 +97,14 @@ def run_question(
         summary = " ".join(str(error).split())[:200]
         raise InputError(f"{label}: the query failed: {summary}") from None
     if not _has_content(answer) and is_empty(engine):
+        from evidencekb import messages
+
         if endpoint:
-            hint = (f"the graph <{engine.graph}> at {endpoint} holds no triples — nothing is loaded; run "
-                    "`evidencekb load --endpoint URL --update-endpoint URL` first (or check --graph)")
+            values = {"label": label, "graph": engine.graph, "endpoint": endpoint}
+            hint = messages.text("sparql.query.empty_endpoint", "en", **values)
         else:
-            hint = "the knowledge base holds no triples — add Turtle files to the project's ontology/ and data/"
-        raise InputError(f"{label}: {hint}")
+            hint = messages.text("sparql.query.empty_local", "en", label=label)
+        raise InputError(hint)
     return format_answer(answer, format)
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from evidencekb import messages
 from evidencekb.errors import InputError
 
 _FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
@@ -71,10 +72,7 @@ def bind_terms(query: str, bindings: Mapping[str, Any]) -> str:
     names = set(bindings)
     computed = next((o.name for o in facts.occurrences if o.name in names and o.computed), None)
     if computed:
-        raise InputError(
-            f"cannot bind ?{computed} for an endpoint: the query computes it (… AS ?{computed}); "
-            "bind a variable the query matches or tests instead"
-        )
+        raise InputError(messages.text("sparql.bind.computed", "en", name=computed))
     block = values_row(bindings)
     every_group = any(o.assigned for o in facts.occurrences if o.name in names)
     edits: list[tuple[int, int, str]] = []
@@ -101,7 +99,7 @@ def check_term(name: str, term: Any) -> None:
     """Refuse a value that cannot be written as one RDF term (an IRI with delimiters in it)."""
     kind = type(term).__name__
     if kind == "BNode":
-        raise InputError(f"?{name}: a blank node cannot be written into a query (bind an IRI or literal)")
+        raise InputError(messages.text("sparql.bind.blank_node", "en", name=name))
     if kind not in ("URIRef", "Literal"):
         raise InputError(f"?{name}: cannot bind {term!r} (give an RDF term)")
     if kind == "URIRef" and re.search(r'[\s<>"{}|\\^`]', str(term)):

@@ -120,10 +120,9 @@ def refuse_service(query: str) -> None:
     except InputError:
         calls = True  # unparsable and mentions SERVICE: refuse rather than risk a request
     if calls:
-        raise InputError(
-            "the query calls SERVICE: local queries never reach the network "
-            "(pass --allow-service to let it, or run it on an endpoint with --endpoint)"
-        )
+        from evidencekb import messages
+
+        raise InputError(messages.text("sparql.query.service_refused", "en"))
 
 
 # --------------------------------------------------------------------------------------------
