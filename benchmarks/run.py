@@ -1,7 +1,7 @@
 """Benchmarks (on demand, not part of the test pass): how each step's time grows with the size of the graph.
 
 For synthetic knowledge bases ×1, ×10, ×100 (and a sampled ×1000) made by benchmarks/generate.py,
-measure on rdflib in memory, pyoxigraph in memory and an Oxigraph server (SPARQLWrapper):
+measure on rdflib in memory, pyoxigraph in memory and an Oxigraph server (SPARQL Protocol over HTTP):
 loading, validation, every table, `recommend` single and batch, the site build (on the rdflib graph) and
 every named question. Prints Markdown tables of medians and writes build/benchmarks/results.json.
 
@@ -64,14 +64,13 @@ def median_time(step: Callable[[], object], repeat: int, warm_up: bool = True, l
 
 def oxigraph_engine_from(text_chunks: list[str] | None, path: Path | None, ontology_nt: bytes) -> OxigraphEngine:
     """An OxigraphEngine loaded straight from N-Triples (no rdflib graph in between)."""
-    engine = OxigraphEngine.__new__(OxigraphEngine)
-    engine.store = ox.Store()
-    engine.store.bulk_load(ontology_nt, format=ox.RdfFormat.N_TRIPLES)
+    store = ox.Store()
+    store.bulk_load(ontology_nt, format=ox.RdfFormat.N_TRIPLES)
     if path is not None:
-        engine.store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES)
+        store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES)
     for chunk in text_chunks or []:
-        engine.store.bulk_load(chunk.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    return engine
+        store.bulk_load(chunk.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    return OxigraphEngine(store)
 
 
 class Server:

@@ -289,21 +289,20 @@ def test_bad_graph_iri_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("SELECT * WHERE { ?s ?p ?o }", "SELECT * FROM <https://g.example/x>\nWHERE { ?s ?p ?o }"),
-        ("SELECT * { ?s ?p ?o }", "SELECT * FROM <https://g.example/x>\n{ ?s ?p ?o }"),
-        (
-            "# where { in a comment\nPREFIX a: <http://a.example/>\nSELECT ?x (\"WHERE {\" AS ?y) WHERE {}",
-            "# where { in a comment\nPREFIX a: <http://a.example/>\nSELECT ?x (\"WHERE {\" AS ?y) "
-            "FROM <https://g.example/x>\nWHERE {}",
-        ),
-        ("SELECT * FROM <http://other/> WHERE {}", "SELECT * FROM <http://other/> WHERE {}"),
-    ],
-)
-def test_add_from(query: str, expected: str) -> None:
-    assert ep.add_from(query, "https://g.example/x") == expected
+def test_the_graph_is_chosen_by_the_protocol_unless_the_query_names_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[bytes] = []
+
+    def fake_post(url: str, body: bytes, content_type: str, timeout: float, accept: str | None = None):
+        sent.append(body)
+        return "application/sparql-results+json", b'{"head": {"vars": []}, "results": {"bindings": []}}'
+
+    monkeypatch.setattr(ep, "_post", fake_post)
+    engine = ep.RemoteEngine("http://x.example/query", "https://g.example/x")
+    engine.select("# rows from the graph\nSELECT * WHERE { ?s ?p ?o }")
+    engine.select("SELECT * FROM <http://other/> WHERE { ?s ?p ?o }")
+    assert b"default-graph-uri=https%3A%2F%2Fg.example%2Fx" in sent[0]
+    assert b"default-graph-uri" not in sent[1]
+    assert b"query=%23+rows+from+the+graph%0ASELECT" in sent[0]  # the query text is sent unchanged
 
 
 def test_json_terms_match_local_terms() -> None:
@@ -391,44 +390,3 @@ def test_recommend_cli_through_the_endpoint(
     assert main(["recommend", str(path), "--format", "json", "--endpoint", loaded_endpoint.query]) == 0
     assert capsys.readouterr().out == local
     assert json.loads(local)["start"]
-
-
-# ---------------------------------------------------------------------------------------------
-# How bound values are written into a remote query
-# ---------------------------------------------------------------------------------------------
-
-LANG = {"lang": Literal("da")}
-
-
-def test_bound_terms_replace_their_variables_in_every_group() -> None:
-    query = (
-        "SELECT ?x ?lang WHERE { { ?x ?p ?l FILTER(LANG(?l) = ?lang) } UNION { ?x ?q ?lang }"
-        " FILTER EXISTS { ?x ?r ?m FILTER(LANG(?m) = ?lang) } } ORDER BY ?lang ?x"
-    )
-    text = ep.bind_values(query, LANG)
-    assert text.count('"da"') == 4  # three in patterns and filters, one in the top VALUES block
-    assert text.startswith("SELECT ?x ?lang WHERE {\nVALUES (?lang) {")
-    assert text.endswith("ORDER BY ?lang ?x")
-
-
-@pytest.mark.parametrize(
-    "query",
-    [
-        "SELECT ?x WHERE { ?x ?p ?o BIND(STR(?o) AS ?lang) }",
-        "SELECT ?x WHERE { VALUES (?x ?lang) { (1 2) } }",
-        "SELECT ?x WHERE { { SELECT ?x ?lang WHERE { ?x ?p ?lang } } }",
-    ],
-)
-def test_where_a_term_cannot_stand_in_the_values_go_into_every_group(query: str) -> None:
-    assert ep.substitute_terms(query, LANG) is None
-    assert ep.bind_values(query, LANG) == ep.values_in_every_group(query, LANG)
-
-
-def test_a_blank_node_value_is_never_written_as_a_label() -> None:
-    assert ep.substitute_terms("SELECT ?x WHERE { ?x ?p ?b }", {"b": BNode()}) is None
-
-
-def test_variables_in_strings_iris_and_comments_are_left_alone() -> None:
-    query = 'SELECT ?x WHERE { ?x <http://e.org/?lang> "?lang" # ?lang\n FILTER(?y = ?lang) }'
-    text = ep.substitute_terms(query, LANG)
-    assert text == 'SELECT ?x WHERE { ?x <http://e.org/?lang> "?lang" # ?lang\n FILTER(?y = "da") }'

@@ -1,8 +1,10 @@
 """Named competency questions (`queries/questions/<name>.rq`) and any `.rq` file, run locally or remotely.
 
 Each question file starts with a header: `# # Title`, then `# **Question:** …` in plain words.
-Results print as an aligned text table, RFC 4180 CSV, or JSON
-(`{"variables": [...], "rows": [{variable: value}]}`); the same rows whichever engine ran.
+SELECT results print as an aligned text table, RFC 4180 CSV, or JSON
+(`{"variables": [...], "rows": [{variable: value}]}`); ASK prints `true`/`false` (JSON
+`{"boolean": …}`); CONSTRUCT and DESCRIBE print Turtle. The same output whichever engine ran.
+A local query never reaches the network: SERVICE is refused unless `allow_service`.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from rdflib.term import Node
 from evidencekb import project
 from evidencekb.errors import EvidenceKBError, InputError
 from evidencekb.namespaces import PREFIXES
-from evidencekb.sparql.core import QueryResult, query_header, read_query_file
+from evidencekb.sparql.core import Answer, QueryResult, Triples, query_header, read_query_file
 
 
 def questions_dir() -> Path:
     return project.current().queries / "questions"
+
+
 FORMATS = ("table", "csv", "json")
 CELL_WIDTH = 80  # long verbatim texts are cut in the text table (csv and json keep them whole)
 
@@ -78,21 +82,48 @@ def run_question(
     graph: str | None = None,
     allow_service: bool = False,
 ) -> str:
-    """Run a named question or `.rq` file and format its rows (output ends with a newline)."""
-    from evidencekb.sparql.engines import get_engine
+    """Run a named question or `.rq` file (any query form) and format its answer (ends with a newline)."""
+    from evidencekb.sparql.engines import get_engine, is_empty
 
     if format not in FORMATS:
         raise InputError(f"--format: {format!r} is not one of {', '.join(FORMATS)}")
     label, text = question_text(name_or_path)
-    engine = get_engine(endpoint, graph)
+    engine = get_engine(endpoint, graph, allow_service=allow_service)
     try:
-        result = engine.select(text)
+        answer = engine.run(text)
     except EvidenceKBError:
         raise
     except Exception as error:  # local engines raise their own syntax/evaluation errors
         summary = " ".join(str(error).split())[:200]
         raise InputError(f"{label}: the query failed: {summary}") from None
-    return format_result(result, format)
+    if not _has_content(answer) and is_empty(engine):
+        from evidencekb import messages
+
+        if endpoint:
+            values = {"label": label, "graph": engine.graph, "endpoint": endpoint}
+            hint = messages.text("sparql.query.empty_endpoint", "en", **values)
+        else:
+            hint = messages.text("sparql.query.empty_local", "en", label=label)
+        raise InputError(hint)
+    return format_answer(answer, format)
+
+
+def _has_content(answer: Answer) -> bool:
+    if isinstance(answer, QueryResult):
+        return bool(answer.rows)
+    if isinstance(answer, Triples):
+        return bool(answer.triples)
+    return bool(answer)
+
+
+def format_answer(answer: Answer, format: str) -> str:
+    """Any query form's answer: SELECT rows as `format`, ASK true/false, CONSTRUCT/DESCRIBE Turtle."""
+    if isinstance(answer, Triples):
+        return answer.turtle({prefix: str(namespace) for prefix, namespace in PREFIXES.items()})
+    if isinstance(answer, bool):
+        word = "true" if answer else "false"
+        return json.dumps({"boolean": answer}) + "\n" if format == "json" else word + "\n"
+    return format_result(answer, format)
 
 
 def format_result(result: QueryResult, format: str) -> str:

@@ -15,7 +15,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from evidencekb import __version__, project
+from evidencekb import project
 from evidencekb.cli import answer_commands, graph_commands, site_commands, space_commands, why_commands
 from evidencekb.cli.options import add_global_options
 from evidencekb.errors import EvidenceKBError
@@ -57,12 +57,24 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"evidencekb {__version__}")
+    parser.add_argument("--version", action=_Version)
     add_global_options(parser, top_level=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.add(commands)
     return parser
+
+
+class _Version(argparse.Action):
+    """--version, read from the package metadata only when asked (importlib.metadata is slow to import)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **_: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        import evidencekb
+
+        parser.exit(message=f"evidencekb {evidencekb.__version__}\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,1 +1,2 @@
-"""Turtle in: parse the project's files with clear errors, and cache the parsed knowledge base."""
+"""Turtle in: the project's files loaded with file-and-line errors — into one pyoxigraph store for
+every command that only queries, into rdflib graphs only where pyshacl or rdflib itself needs them."""

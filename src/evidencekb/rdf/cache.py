@@ -1,15 +1,27 @@
-"""The project's ontology, data and their merge, parsed once per process and project (do not modify)."""
+"""The project's knowledge base, loaded once per process and project (do not modify).
+
+`knowledge_store()` — ontology + data in one pyoxigraph store, straight from the Turtle files: what
+every query engine of the process reads. The rdflib graphs (`project_ontology`, `project_data`,
+`knowledge_base`) are parsed only when something asks for them (pyshacl, export, the rdflib engine).
+"""
 
 from __future__ import annotations
 
 from functools import cache
-
-from rdflib import Graph
+from typing import TYPE_CHECKING
 
 from evidencekb import project
-from evidencekb.namespaces import bind_prefixes
 from evidencekb.project import Project
-from evidencekb.rdf.turtle import load_graph
+from evidencekb.rdf.turtle import load_graph, load_store
+
+if TYPE_CHECKING:
+    import pyoxigraph
+    from rdflib import Graph
+
+
+@cache
+def _store(of: Project) -> pyoxigraph.Store:
+    return load_store([of.ontology, of.data])
 
 
 @cache
@@ -22,25 +34,43 @@ def _data(of: Project) -> Graph:
     return load_graph([of.data])
 
 
-@cache
+_merged_graphs: dict[Project, Graph] = {}
+
+
 def _merged(of: Project) -> Graph:
-    graph = Graph()
-    bind_prefixes(graph)
-    graph += _ontology(of)
-    graph += _data(of)
-    return graph
+    if of not in _merged_graphs:
+        from rdflib import Graph
+
+        from evidencekb.namespaces import bind_prefixes
+
+        graph = Graph()
+        bind_prefixes(graph)
+        graph += _ontology(of)
+        graph += _data(of)
+        _merged_graphs[of] = graph
+    return _merged_graphs[of]
+
+
+def knowledge_store() -> pyoxigraph.Store:
+    """The current project's ontology + data in one pyoxigraph store (parsed by pyoxigraph, not rdflib)."""
+    return _store(project.current())
 
 
 def project_ontology() -> Graph:
-    """The current project's ontology and code lists."""
+    """The current project's ontology and code lists (rdflib)."""
     return _ontology(project.current())
 
 
 def project_data() -> Graph:
-    """The current project's `data/`."""
+    """The current project's `data/` (rdflib)."""
     return _data(project.current())
 
 
 def knowledge_base() -> Graph:
-    """The current project's ontology + data merged: what tables, pages and answers read."""
+    """The current project's ontology + data merged as an rdflib graph (for pyshacl, export, audit)."""
     return _merged(project.current())
+
+
+def is_knowledge_base(graph: object) -> bool:
+    """True when `graph` is this project's cached rdflib knowledge base (already parsed)."""
+    return graph is _merged_graphs.get(project.current())

@@ -1,13 +1,18 @@
-"""Choose where queries run: the local knowledge base (default) or a remote SPARQL endpoint."""
+"""Choose where queries run: the local knowledge base (default) or a remote SPARQL endpoint.
+
+One local engine per process and project: every command (and `build`'s validation QC, tables and
+site, through `local_engine` on the cached knowledge base) queries the same pyoxigraph store, loaded
+straight from the Turtle files (`evidencekb.rdf.cache.knowledge_store`), never parsed by rdflib.
+"""
 
 from __future__ import annotations
 
 from functools import cache
 
 from evidencekb import project
+from evidencekb.errors import InputError
 from evidencekb.project import Project
-from evidencekb.rdf.cache import knowledge_base
-from evidencekb.sparql.core import Engine, local_engine
+from evidencekb.sparql.core import Engine, OxigraphEngine, RdflibEngine
 
 _remote_timeout: float | None = None
 
@@ -19,16 +24,35 @@ def set_remote_timeout(seconds: float) -> None:
 
 
 @cache
-def _local(kind: str, of: Project) -> Engine:
-    return local_engine(knowledge_base(), kind)
+def _local(kind: str, of: Project, allow_service: bool) -> Engine:
+    from evidencekb.rdf import cache as kb
+
+    if kind == "oxigraph":
+        return OxigraphEngine(kb.knowledge_store(), allow_service=allow_service)
+    if kind == "rdflib":
+        return RdflibEngine(kb.knowledge_base(), allow_service=allow_service)
+    raise InputError(f"unknown engine {kind!r} (use 'oxigraph' or 'rdflib')")
 
 
-def get_engine(endpoint: str | None = None, graph: str | None = None, local: str = "oxigraph") -> Engine:
-    """A query engine: remote when `endpoint` is given, else the current project's knowledge base."""
+def get_engine(
+    endpoint: str | None = None, graph: str | None = None, local: str = "oxigraph", allow_service: bool = False
+) -> Engine:
+    """A query engine: remote when `endpoint` is given, else the current project's knowledge base.
+
+    `allow_service` lets a LOCAL query call other endpoints with SERVICE (refused otherwise).
+    """
     if endpoint:
         from evidencekb.sparql.remote import RemoteEngine
 
         if _remote_timeout is None:
             return RemoteEngine(endpoint, graph)
         return RemoteEngine(endpoint, graph, _remote_timeout)
-    return _local(local, project.current())
+    return _local(local, project.current(), allow_service)
+
+
+def is_empty(engine: Engine) -> bool:
+    """True when the engine's graph holds no triples (nothing loaded on an endpoint yet)."""
+    from evidencekb.sparql.core import query_text
+
+    rows = engine.select(query_text("store/count-triples")).rows
+    return not rows or int(rows[0]["n"]) == 0

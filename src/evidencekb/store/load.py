@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from rdflib import Graph
 
 from evidencekb.errors import EndpointError, InputError
+from evidencekb.sparql.core import update_text
 from evidencekb.sparql.remote import (
     DEFAULT_TIMEOUT,
     check_graph_iri,
@@ -39,12 +40,12 @@ from evidencekb.sparql.remote import (
 #: each transaction's memory modest on other stores.
 DEFAULT_MAX_REQUEST_BYTES = 32 * 1024 * 1024
 
+_PARAMETER = "<urn:evidencekb:param:{}>"
+_DATA_SLOT = "<urn:evidencekb:param:data> <urn:evidencekb:param:data> <urn:evidencekb:param:data> .\n"
 _SUBJECT_BNODE = re.compile(r"^_:(\S+)\s")
 _OBJECT_BNODE = re.compile(r'\s_:([^\s"<>]+)\s*\.\s*$')
 
 Progress = Callable[[str], None]
-
-
 
 @dataclass(frozen=True)
 class Chunk:
@@ -208,18 +209,43 @@ def _blank_labels(line: str) -> list[str]:
     return labels
 
 
+def store_update(name: str, graphs: dict[str, str], ntriples: str | None = None) -> str:
+    """The update `queries/store/<name>.ru` with its graph parameters bound to checked IRIs.
+
+    Each `<urn:evidencekb:param:KEY>` becomes the IRI term `<graphs[KEY]>` (refused unless it is an
+    absolute IRI without delimiters, so it cannot change the update's structure); the N-Triples payload,
+    serialised by code, takes the place of the `<urn:evidencekb:param:data>` triple.
+    """
+    lines = update_text(f"store/{name}").splitlines(keepends=True)
+    text = "".join(lines[next((i for i, line in enumerate(lines) if not line.startswith("#")), len(lines)) :])
+    if ntriples is not None:
+        if _DATA_SLOT not in text:
+            raise InputError(f"queries/store/{name}.ru has no data slot ({_DATA_SLOT.strip()})")
+        before, after = text.split(_DATA_SLOT, 1)
+    else:
+        before, after = text, ""
+    for key, iri in graphs.items():
+        term = f"<{check_graph_iri(iri)}>"
+        before, after = before.replace(_PARAMETER.format(key), term), after.replace(_PARAMETER.format(key), term)
+    return before + (ntriples or "") + after if ntriples is not None else before
+
+
 def replace_graph_update(ntriples: str, graph_iri: str) -> str:
     """One SPARQL Update request that empties the named graph and inserts the N-Triples into it."""
-    return f"DROP SILENT GRAPH <{graph_iri}> ;\n" + insert_data_update(ntriples, graph_iri)
+    return store_update("replace-graph", {"graph": graph_iri}, ntriples)
 
 
 def insert_data_update(ntriples: str, graph_iri: str) -> str:
-    return f"INSERT DATA {{ GRAPH <{graph_iri}> {{\n{ntriples}}} }}\n"
+    return store_update("insert-data", {"graph": graph_iri}, ntriples)
 
 
 def move_graph_update(source_iri: str, target_iri: str) -> str:
     """Replace the target with the source in one operation (no SILENT: a missing source is an error)."""
-    return f"MOVE GRAPH <{source_iri}> TO GRAPH <{target_iri}>\n"
+    return store_update("move-graph", {"source": source_iri, "graph": target_iri})
+
+
+def drop_graph_update(graph_iri: str) -> str:
+    return store_update("drop-graph", {"graph": graph_iri})
 
 
 def probe_endpoints(query_url: str, update_url: str, graph_iri: str, timeout: float) -> None:
@@ -229,7 +255,7 @@ def probe_endpoints(query_url: str, update_url: str, graph_iri: str, timeout: fl
     except EndpointError as error:
         raise EndpointError(f"{error} — checked before writing: nothing was sent to {update_url}") from None
     try:
-        post_update(update_url, f"DROP SILENT GRAPH <urn:evidencekb:probe:{uuid.uuid4()}>", timeout)
+        post_update(update_url, drop_graph_update(f"urn:evidencekb:probe:{uuid.uuid4()}"), timeout)
     except EndpointError as error:
         raise EndpointError(f"{error} — checked before writing: <{graph_iri}> is unchanged") from None
 
@@ -251,7 +277,7 @@ def _wrapper_bytes(graph_iri: str) -> int:
 def _drop(update_url: str, graph_iri: str, timeout: float) -> bool:
     """Best-effort clean-up after a failed load: True when the graph is gone."""
     try:
-        post_update(update_url, f"DROP SILENT GRAPH <{graph_iri}>", timeout)
+        post_update(update_url, drop_graph_update(graph_iri), timeout)
     except EndpointError:
         return False
     return True

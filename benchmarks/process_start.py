@@ -1,0 +1,84 @@
+"""Benchmark whole `evidencekb` processes: start-up, loading the knowledge base, one answer.
+
+Run: .venv/bin/python benchmarks/process_start.py [--repeat 7] [--src DIR ...]
+Each command runs `--repeat` times as a fresh process (`python -m evidencekb …`, one warm-up first);
+the median wall-clock time is printed as a Markdown table. Give several `--src` folders (e.g. this
+tree's `src` and another checkout's) to compare versions on the same machine in the same minutes.
+Also prints where import time goes (`python -X importtime`, top entries by cumulative time) for the
+first command, so a slow start can be traced to the module that causes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PATIENT = {
+    "age": 62, "therapy": "car-t", "therapy_start": "2026-01-15", "assessment_date": "2026-03-01",
+    "igg": {"value": 3.2, "unit": "g/L", "during_ig_substitution": False},
+    "severe_or_recurrent_bacterial_infections": False, "immunoglobulin": {"status": "none"},
+}
+
+
+def commands(patient: Path) -> dict[str, list[str]]:
+    return {
+        "recommend patient.json": ["recommend", str(patient)],
+        "table 3-1": ["table", "3-1"],
+        "query high-quality-routine-bispecific": ["query", "high-quality-routine-bispecific"],
+        "--help": ["--help"],
+    }
+
+
+def run_once(src: Path, argv: list[str]) -> float:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "evidencekb", *argv], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def import_profile(src: Path, argv: list[str], top: int = 12) -> list[tuple[int, str]]:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "evidencekb", *argv], cwd=ROOT, env=env,
+                          check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    entries = []
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            _, cumulative, name = line.split("|")
+            if cumulative.strip().isdigit():
+                entries.append((int(cumulative), name.rstrip()))
+    return sorted(entries, reverse=True)[:top]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--src", type=Path, action="append", help="package source folder(s) (default: ./src)")
+    args = parser.parse_args()
+    sources = [s.resolve() for s in (args.src or [ROOT / "src"])]
+    with tempfile.TemporaryDirectory() as folder:
+        patient = Path(folder) / "patient.json"
+        patient.write_text(json.dumps(PATIENT), encoding="utf-8")
+        print("| command | " + " | ".join(str(s) for s in sources) + " |")
+        print("|---|" + "---|" * len(sources))
+        for label, argv in commands(patient).items():
+            medians = []
+            for src in sources:
+                run_once(src, argv)  # warm-up (file cache, .pyc)
+                medians.append(statistics.median(run_once(src, argv) for _ in range(args.repeat)))
+            print(f"| `evidencekb {label}` | " + " | ".join(f"{m:.3f} s" for m in medians) + " |")
+        print(f"\nimport time (cumulative µs) of `evidencekb recommend patient.json`, {sources[0]}:")
+        for micros, name in import_profile(sources[0], ["recommend", str(patient)]):
+            print(f"  {micros:>8}  {name}")
+
+
+if __name__ == "__main__":
+    main()
