@@ -288,12 +288,16 @@ def _observation(bundle: dict[str, Any]) -> dict[str, Any]:
 
 
 BAD = [
-    ("unit", lambda b: _observation(b)["valueQuantity"].update(code="mmol/L"), "Bundle.entry[1].resource.valueQuantity.code"),
+    ("unit", lambda b: _observation(b)["valueQuantity"].update(code="mmol/L"),
+     "Bundle.entry[1].resource.valueQuantity.code"),
     ("no-timestamp", lambda b: b.pop("timestamp"), "Bundle.timestamp"),
-    ("birth-date", lambda b: b["entry"][0]["resource"].update(birthDate="1960-13-01"), "Bundle.entry[0].resource.birthDate"),
-    ("value", lambda b: _observation(b)["valueQuantity"].update(value="3"), "Bundle.entry[1].resource.valueQuantity.value"),
+    ("birth-date", lambda b: b["entry"][0]["resource"].update(birthDate="1960-13-01"),
+     "Bundle.entry[0].resource.birthDate"),
+    ("value", lambda b: _observation(b)["valueQuantity"].update(value="3"),
+     "Bundle.entry[1].resource.valueQuantity.value"),
     ("no-observation", lambda b: b["entry"].pop(1), "Observation"),
-    ("verification", lambda b: b["entry"][3]["resource"]["verificationStatus"]["coding"][0].update(code="provisional"),
+    ("verification",
+     lambda b: b["entry"][3]["resource"]["verificationStatus"]["coding"][0].update(code="provisional"),
      "Bundle.entry[3].resource.verificationStatus"),
     ("not-a-bundle", lambda b: b.update(resourceType="Patient"), "Bundle.resourceType"),
 ]
