@@ -315,3 +315,89 @@ def test_to_fhir_bad_record_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtur
     path.write_text(json.dumps({**BASE, "igg": {"value": 3, "unit": "mmol/L"}}), encoding="utf-8")
     code, out, err = run(capsys, "patient", "to-fhir", str(path))
     assert code == 2 and out == "" and "igg.unit" in err
+
+
+# --- round trip of the evidence: counts and key values match the graph --------------------------------
+
+
+def _select(query: str) -> list[dict[str, Any]]:
+    from evidencekb.sparql.engines import get_engine
+
+    prefixes = ("PREFIX ekb: <https://w3id.org/evidencekb/ontology#>\n"
+                "PREFIX kb: <https://w3id.org/evidencekb/id/>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n")
+    return [dict(r) for r in get_engine().select(prefixes + query).rows]
+
+
+def test_citations_carry_only_what_the_graph_verifies() -> None:
+    rows = _select("SELECT ?work ?number ?doi ?pmid ?journal WHERE { ?work ekb:referenceNumber ?number . "
+                   "OPTIONAL { ?work ekb:doi ?doi } OPTIONAL { ?work ekb:pmid ?pmid } "
+                   "OPTIONAL { ?work ekb:journal ?journal } }")
+    citations = {c["id"]: c for c in resources("Citation")}
+    assert len(citations) == len(rows) == 34
+    for row in rows:
+        citation = citations[str(row["work"]).removeprefix(KB)]
+        artifact = citation.get("citedArtifact", {})
+        identifiers = {i["system"]: i["value"] for i in artifact.get("identifier", [])}
+        assert identifiers.get("https://doi.org") == (str(row["doi"]) if row["doi"] is not None else None)
+        assert identifiers.get("https://pubmed.ncbi.nlm.nih.gov") == (
+            str(row["pmid"]) if row["pmid"] is not None else None)
+        journal = [f["publishedIn"]["title"] for f in artifact.get("publicationForm", [])
+                   if "publishedIn" in f]
+        assert journal == ([str(row["journal"])] if row["journal"] is not None else [])
+        assert citation["identifier"][0]["value"] == str(row["number"])
+
+
+def test_evidence_matches_the_study_results() -> None:
+    rows = _select("SELECT ?result ?value ?lower ?upper ?p WHERE { "
+                   "?study a ekb:PrimaryStudy ; ekb:hasResult ?result . "
+                   "OPTIONAL { ?result ekb:value ?value } OPTIONAL { ?result ekb:ciLower ?lower } "
+                   "OPTIONAL { ?result ekb:ciUpper ?upper } OPTIONAL { ?result ekb:pValue ?p } }")
+    evidence = {e["id"]: e for e in resources("Evidence")}
+    studies = _select("SELECT DISTINCT ?study WHERE { ?study a ekb:PrimaryStudy ; ekb:hasResult ?r }")
+    assert len(evidence) == len(rows) == 117 and len(studies) == 10
+    assert len({e["citeAsReference"]["reference"] for e in evidence.values()}) == len(studies)
+    for row in rows:
+        statistic = evidence[str(row["result"]).removeprefix(KB)]["statistic"][0]
+        if row["value"] is not None:
+            assert Decimal(str(statistic["quantity"]["value"])) == Decimal(str(row["value"]))
+        estimates = {e["type"]["text"]: e for e in statistic.get("attributeEstimate", [])}
+        for bound, key in (("low", "lower"), ("high", "upper")):
+            if row[key] is not None:
+                value = estimates["confidence interval"]["range"][bound]["value"]
+                assert Decimal(str(value)) == Decimal(str(row[key]))
+        assert ("p-value" in estimates) == (row["p"] is not None)
+    for item in evidence.values():
+        ratings = {c["code"] for c in item["certainty"][0]["rating"]["coding"]}
+        assert "very-low" in ratings  # the council's "meget lav kvalitet" (section 3.2)
+        for variable in item["variableDefinition"]:
+            assert variable["observed"]["reference"].startswith("EvidenceVariable/")
+
+
+def test_agree_appraisals_on_the_publications_citation() -> None:
+    rows = _select("SELECT ?publication ?rating (COUNT(DISTINCT ?finding) AS ?findings) WHERE { "
+                   "?publication ekb:appraisal ?a . ?a ekb:overallRating/skos:notation ?rating . "
+                   "OPTIONAL { ?a ekb:finding ?finding } } GROUP BY ?publication ?rating")
+    assessments = {a["artifactReference"]["reference"]: a for a in resources("ArtifactAssessment")}
+    assert len(assessments) == len(rows) == 8
+    for row in rows:
+        assessment = assessments["Citation/" + str(row["publication"]).removeprefix(KB)]
+        rating = assessment["content"][0]
+        assert rating["informationType"] == "rating"
+        assert rating["classifier"][0]["coding"][0]["code"] == str(row["rating"])
+        assert len(assessment["content"]) - 1 == int(str(row["findings"]))
+
+
+def test_composition_sections_list_bundle_resources() -> None:
+    composition = exported()["entry"][0]["resource"]
+    assert composition["resourceType"] == "Composition"
+    referenced: set[str] = set()
+
+    def walk(sections: list[dict[str, Any]]) -> None:
+        for section in sections:
+            referenced.update(e["reference"] for e in section.get("entry", []))
+            walk(section.get("section", []))
+
+    walk(composition["section"])
+    assert "PlanDefinition/council-recommendation" in referenced
+    assert any(r.startswith("Evidence/") for r in referenced)
+    assert any(r.startswith("Citation/") for r in referenced)
