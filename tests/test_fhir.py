@@ -401,3 +401,19 @@ def test_composition_sections_list_bundle_resources() -> None:
     assert "PlanDefinition/council-recommendation" in referenced
     assert any(r.startswith("Evidence/") for r in referenced)
     assert any(r.startswith("Citation/") for r in referenced)
+
+
+def test_export_is_byte_identical_across_hash_seeds() -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+
+    def once(seed: str) -> bytes:
+        environment = {**os.environ, "PYTHONHASHSEED": seed}
+        return subprocess.run([sys.executable, "-m", "evidencekb", "export", "--format", "fhir"], cwd=root,
+                              env=environment, capture_output=True, check=True, timeout=300).stdout
+
+    first = once("1")
+    assert first and first == once("2")
