@@ -116,6 +116,14 @@ def _calendar(offset: Any, unit: Any) -> str:
     raise InputError(f"the knowledge base uses a time unit FHIRPath export cannot express: {unit}")
 
 
+def _years(age: Any) -> str:
+    """`18 years`: an age bound in whole years (FHIRPath calendar duration, clamped like `recommend`)."""
+    amount = Decimal(str(age))
+    if amount != amount.to_integral_value():
+        raise InputError(f"the knowledge base uses a fractional age bound FHIRPath cannot add: {age}")
+    return f"{int(amount)} years"
+
+
 @dataclass
 class Codes:
     """Concepts of the patient-facing schemes (queries/fhir/patient-codes.rq)."""
@@ -146,9 +154,9 @@ def population(codes: Codes, populations: Sequence[str]) -> str:
         low, high = codes.age_bounds.get(code, (None, None))
         checks = []
         if low is not None:
-            checks.append(f"%birthDate + {_calendar(low, UNIT.YR)} <= {ASSESSMENT}")
+            checks.append(f"%birthDate + {_years(low)} <= {ASSESSMENT}")
         if high is not None:
-            checks.append(f"%birthDate + {_calendar(high, UNIT.YR)} > {ASSESSMENT}")
+            checks.append(f"%birthDate + {_years(high)} > {ASSESSMENT}")
         if not checks:
             parts.append(FALSE)  # a population without age bounds cannot be read from a birth date
         else:
