@@ -417,3 +417,14 @@ def test_export_is_byte_identical_across_hash_seeds() -> None:
 
     first = once("1")
     assert first and first == once("2")
+
+
+def test_assessment_date_from_timestamp_or_option() -> None:
+    from evidencekb.fhir.patient import patient_to_bundle
+
+    bundle = patient_to_bundle(BASE, {"class": "car-t"}, BASE["assessment_date"])
+    assert bundle_to_patient(bundle)["assessment_date"] == BASE["assessment_date"]
+    bundle.pop("timestamp")
+    assert bundle_to_patient(bundle, "2026-04-01")["assessment_date"] == "2026-04-01"
+    with pytest.raises(InputError, match="--assessment-date"):
+        bundle_to_patient(bundle, "01/04/2026")

@@ -134,13 +134,20 @@ def is_bundle(data: Any) -> bool:
     return isinstance(data, Mapping) and "resourceType" in data
 
 
-def bundle_to_patient(bundle: Any) -> dict[str, Any]:
+def bundle_to_patient(bundle: Any, assessment_date: str | None = None) -> dict[str, Any]:
     """Today's JSON patient record from a FHIR patient Bundle; problems raise InputError with a
-    FHIRPath-like location such as `Bundle.entry[2].resource.valueQuantity.unit`."""
+    FHIRPath-like location such as `Bundle.entry[2].resource.valueQuantity.unit`.
+
+    The assessment date is the date part of `Bundle.timestamp`, or `assessment_date` (YYYY-MM-DD) when
+    given (an option of the caller; it wins over the timestamp)."""
     if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
         found = bundle.get("resourceType") if isinstance(bundle, Mapping) else type(bundle).__name__
         raise InputError(f"Bundle.resourceType: expected a FHIR Bundle, got {str(found)[:40]!r}")
-    at = _date_of(bundle.get("timestamp"), "Bundle.timestamp", "the assessment date, e.g. 2026-03-01T00:00:00Z")
+    if assessment_date is not None:
+        at = _date_of(assessment_date, "--assessment-date", "a date YYYY-MM-DD")
+    else:
+        at = _date_of(bundle.get("timestamp"), "Bundle.timestamp",
+                      "the assessment date, e.g. 2026-03-01T00:00:00Z, or give the assessment date as an option")
     entries = bundle.get("entry")
     if not isinstance(entries, list):
         raise InputError("Bundle.entry: missing (expected the Patient, Observation, MedicationAdministration, "
