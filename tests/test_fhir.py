@@ -428,3 +428,14 @@ def test_assessment_date_from_timestamp_or_option() -> None:
     assert bundle_to_patient(bundle, "2026-04-01")["assessment_date"] == "2026-04-01"
     with pytest.raises(InputError, match="--assessment-date"):
         bundle_to_patient(bundle, "01/04/2026")
+
+
+def test_outcome_variables_carry_the_outcome_category() -> None:
+    rows = _select("SELECT ?result ?code WHERE { ?study a ekb:PrimaryStudy ; ekb:hasResult ?result . "
+                   "?result ekb:outcomeCategory/skos:notation ?code }")
+    variables = {v["id"]: v for v in resources("EvidenceVariable")}
+    assert rows
+    for row in rows:
+        variable = variables[str(row["result"]).removeprefix(KB) + "-outcome"]
+        codes = {c["code"] for ch in variable["characteristic"] for c in ch["definitionCodeableConcept"]["coding"]}
+        assert str(row["code"]) in codes

@@ -249,8 +249,13 @@ class Assembler:
     def _one_evidence(self, row: Mapping[str, Any], certainty: list[dict[str, Any]]) -> None:
         rid = local_id(str(row["result"]))
         outcome = _s(row.get("outcome")) or _s(row.get("label"))
+        category = []
+        if row.get("outcomeCode") is not None:
+            category.append({"definitionCodeableConcept": {"coding": [{
+                "system": _s(row.get("outcomeScheme")), "code": str(row["outcomeCode"]),
+                "display": _s(row.get("outcomeLabel"))}]}})
         self.add({"resourceType": "EvidenceVariable", "id": f"{rid}-outcome", "status": "active",
-                  "title": outcome, "description": outcome})
+                  "title": outcome, "description": outcome, "characteristic": category})
         variables = [_variable("measuredVariable", f"{rid}-outcome", outcome)]
         for role, key, label in (("exposure", "group", "groupLabel"),
                                  ("referenceExposure", "comparedWith", "comparedLabel")):
