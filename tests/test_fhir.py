@@ -377,7 +377,8 @@ def test_agree_appraisals_on_the_publications_citation() -> None:
     rows = _select("SELECT ?publication ?rating (COUNT(DISTINCT ?finding) AS ?findings) WHERE { "
                    "?publication ekb:appraisal ?a . ?a ekb:overallRating/skos:notation ?rating . "
                    "OPTIONAL { ?a ekb:finding ?finding } } GROUP BY ?publication ?rating")
-    assessments = {a["artifactReference"]["reference"]: a for a in resources("ArtifactAssessment")}
+    assessments = {a["artifactReference"]["reference"]: a for a in resources("ArtifactAssessment")
+                   if a["meta"]["profile"] == ["http://hl7.org/fhir/uv/ebm/StructureDefinition/rating"]}
     assert len(assessments) == len(rows) == 8
     for row in rows:
         assessment = assessments["Citation/" + str(row["publication"]).removeprefix(KB)]
@@ -439,3 +440,22 @@ def test_outcome_variables_carry_the_outcome_category() -> None:
         variable = variables[str(row["result"]).removeprefix(KB) + "-outcome"]
         codes = {c["code"] for ch in variable["characteristic"] for c in ch["definitionCodeableConcept"]["coding"]}
         assert str(row["code"]) in codes
+
+
+def test_each_justified_rule_links_its_recommendation_justification() -> None:
+    rows = _select("SELECT ?rule ?j (COUNT(DISTINCT ?s) AS ?statements) WHERE { ?rule ekb:justification ?j . "
+                   "OPTIONAL { ?j ekb:justificationStatement|ekb:evidenceStatement|ekb:revisionTrigger ?s } } "
+                   "GROUP BY ?rule ?j")
+    assessments = {a["id"]: a for a in resources("ArtifactAssessment")}
+    actions = {a["linkId"]: a for g in council_plan()["action"] for a in g["action"]}
+    assert rows
+    for row in rows:
+        action = actions[str(row["rule"]).removeprefix(KB)]
+        links = [d["resourceReference"]["reference"] for d in action.get("documentation", [])
+                 if d["type"] == "justification"]
+        assert links == ["ArtifactAssessment/" + str(row["j"]).removeprefix(KB)]
+        assessment = assessments[str(row["j"]).removeprefix(KB)]
+        assert assessment["meta"]["profile"] == [
+            "http://hl7.org/fhir/uv/ebm/StructureDefinition/recommendation-justification"]
+        statements = [c for c in assessment["content"] if c["type"]["text"] != "summary"]
+        assert len(statements) == int(str(row["statements"]))

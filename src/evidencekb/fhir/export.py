@@ -312,6 +312,52 @@ class Assembler:
         })
         self.node[str(row["result"])] = ("Evidence", rid)
 
+    # --- the council's reasons (RecommendationJustification) -----------------------------------
+
+    def justifications(self) -> None:
+        """One ArtifactAssessment per justified council rule, linked from the rule's action."""
+        rows = _rows(self.engine, "justifications")
+        by_rule: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in rows:
+            by_rule[str(row["rule"])].append(row)
+        plan = self.resources.get(("PlanDefinition", "council-recommendation"))
+        actions = {a["linkId"]: a for g in (plan or {}).get("action", []) for a in g.get("action", [])}
+        for rule, group in by_rule.items():
+            first = group[0]
+            jid = local_id(str(first["justification"]))
+            content: list[dict[str, Any]] = []
+            statements: dict[str, dict[str, Any]] = {}
+            for row in group:
+                if row.get("statement") is None:
+                    continue
+                key = f"{row['role']}|{row['statement']}"
+                if key not in statements:
+                    statements[key] = {"informationType": "comment", "type": {"text": str(row["role"])},
+                                       "summary": _s(row.get("translation")) or _s(row.get("verbatim")),
+                                       "relatedArtifact": []}
+                    content.append(statements[key])
+                cited = _s(row.get("cites"))
+                if cited in self.node:
+                    link = {"type": "citation", "resourceReference": reference(*self.node[cited])}
+                    if link not in statements[key]["relatedArtifact"]:
+                        statements[key]["relatedArtifact"].append(link)
+            follows = sorted({str(r["follows"]) for r in group if r.get("follows") is not None})
+            if first.get("comment") is not None:
+                content.insert(0, {"informationType": "comment", "type": {"text": "summary"},
+                                   "summary": str(first["comment"]),
+                                   "relatedArtifact": [{"type": "derived-from", "resourceReference": reference(
+                                       *self.node[f])} for f in follows if f in self.node]})
+            self.add({
+                "resourceType": "ArtifactAssessment", "id": jid, "title": _s(first.get("label")),
+                "artifactReference": reference("PlanDefinition", "council-recommendation"),
+                "content": content,
+            }, "recommendation-justification", canonical=False)
+            self.node[str(first["justification"])] = ("ArtifactAssessment", jid)
+            action = actions.get(local_id(rule))
+            if action is not None:
+                action.setdefault("documentation", []).append(
+                    {"type": "justification", "resourceReference": reference("ArtifactAssessment", jid)})
+
     # --- AGREE II appraisals ----------------------------------------------------------------
 
     def appraisals(self) -> None:
@@ -372,6 +418,7 @@ def export_bundle(engine: Engine | None = None) -> dict[str, Any]:
     assembler.evidence()
     assembler.appraisals()
     assembler.plans()
+    assembler.justifications()
     assembler.composition()  # last: its sections list the resources made above; first in the bundle
     composition = ("Composition", "addendum")
     assembler.resources = {composition: assembler.resources[composition],
