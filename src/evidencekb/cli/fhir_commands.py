@@ -34,7 +34,7 @@ def add(commands: argparse._SubParsersAction) -> None:
 def _to_fhir(args: argparse.Namespace) -> int:
     from evidencekb.fhir.patient import is_bundle, patient_to_bundle
     from evidencekb.recommend.evaluate import recommend_data
-    from evidencekb.recommend.patient import load_json_file
+    from evidencekb.recommend.records import load_json_file
 
     data = load_json_file(args.patient)
     if is_bundle(data):
