@@ -16,7 +16,14 @@ import traceback
 from collections.abc import Sequence
 
 from evidencekb import project
-from evidencekb.cli import answer_commands, graph_commands, site_commands, space_commands, why_commands
+from evidencekb.cli import (
+    answer_commands,
+    fhir_commands,
+    graph_commands,
+    site_commands,
+    space_commands,
+    why_commands,
+)
 from evidencekb.cli.options import add_global_options
 from evidencekb.errors import EvidenceKBError
 
@@ -47,7 +54,7 @@ error · 3 internal error (rerun with --debug for the traceback) · 130 interrup
 run 'evidencekb COMMAND --help' for the options and examples of each command.
 """
 
-COMMAND_MODULES = (graph_commands, answer_commands, why_commands, site_commands, space_commands)
+COMMAND_MODULES = (graph_commands, answer_commands, why_commands, site_commands, space_commands, fhir_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -52,7 +52,8 @@ def add(commands: argparse._SubParsersAction) -> None:
         "examples:\n  evidencekb export --format jsonld > kb.jsonld\n"
         "  evidencekb export --format xlsx --out udvalg.xlsx",
     )
-    p.add_argument("--format", choices=["turtle", "jsonld", "ntriples", "xlsx"], default="turtle")
+    p.add_argument("--format", choices=["turtle", "jsonld", "ntriples", "xlsx", "fhir"], default="turtle",
+                   help="fhir: an EBM-on-FHIR R5 Bundle (JSON)")
     p.add_argument("--out", type=Path, metavar="FILE", help="write to FILE (a new path or a regular file)")
     p.set_defaults(handler=_export)
 
@@ -121,7 +122,12 @@ def _export(args: argparse.Namespace) -> int:
         return 0
     from evidencekb.export import export_graph
 
-    content = export_graph(args.format)
+    if args.format == "fhir":
+        from evidencekb.fhir.export import export_text
+
+        content = export_text()
+    else:
+        content = export_graph(args.format)
     if args.out is not None:
         write_output(args.out, content)
     else:
