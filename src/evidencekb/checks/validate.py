@@ -1,35 +1,38 @@
 """Validate data against the project's SHACL shapes and whole-graph QC queries.
 
-SHACL (`validators/*.ttl`, pyshacl) checks each node; the QC queries (`queries/qc/*.rq`) check
-the graph as a whole and must return zero rows. Both report the same kind of finding.
+SHACL (`validators/*.ttl`; pyshacl, or pyrudof with `engine="pyrudof"`, see `checks.shacl`) checks
+each node; the QC queries (`queries/qc/*.rq`, `checks.qc`) check the graph as a whole and must
+return zero rows. Both report the same kind of finding. Files are parsed once (`checks.dataset`).
+A report keeps at most `max_findings` findings in memory, but always counts all of them.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pyshacl import validate as shacl_validate
-from rdflib import Graph, Namespace, URIRef
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
-from evidencekb import project
-from evidencekb.namespaces import SH, bind_prefixes
-from evidencekb.rdf.turtle import load_data, load_graph, load_ontology
-from evidencekb.sparql.core import OxigraphEngine, query_header
+from evidencekb import messages, project
+from evidencekb.checks.dataset import Dataset, dataset_from_graphs, load_dataset, turtle_files
+from evidencekb.checks.qc import file_label, qc_rows
+from evidencekb.checks.shacl import ENGINES, RESULT_PATH, SHAPES, Result, pyrudof_results, pyshacl_results
+from evidencekb.errors import InputError
+from evidencekb.namespaces import bind_prefixes
 
-SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
-SHAPES = Namespace("https://w3id.org/evidencekb/shapes#")
-# A node shape whose sh:or / sh:xone concerns one property names it with ekbsh:resultPath, because
-# node-level results carry no sh:resultPath of their own (see validators/effect-estimate.ttl).
-RESULT_PATH = SHAPES.resultPath
+__all__ = ["ENGINES", "Finding", "ValidationReport", "load_shapes", "qc_findings", "validate_graph", "validate_paths"]
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One validation result: which node, which property, which rule, and why."""
+    """One validation result: which node, which property, which rule, and why (and in which file, if known)."""
 
     focus_node: str
     path: str
@@ -38,137 +41,213 @@ class Finding:
     message: str
     value: str = ""
     shape: str = ""
+    file: str = ""
+
+
+def _order(f: Finding) -> tuple[bool, str, str, str]:
+    return (f.severity != "Violation", f.focus_node, f.path, f.constraint)
 
 
 @dataclass
 class ValidationReport:
+    """The findings (the first `max_findings` in report order), the count of all, and the files read."""
+
     findings: list[Finding]
     data_files: list[str]
+    skipped_files: list[str] = field(default_factory=list)
+    counts: dict[str, int] | None = None  # findings per severity; None = count `findings`
+
+    @property
+    def severity_counts(self) -> dict[str, int]:
+        return self.counts if self.counts is not None else dict(Counter(f.severity for f in self.findings))
+
+    @property
+    def total(self) -> int:
+        return sum(self.severity_counts.values())
+
+    @property
+    def violations(self) -> int:
+        return self.severity_counts.get("Violation", 0)
 
     @property
     def conforms(self) -> bool:
-        return not any(f.severity == "Violation" for f in self.findings)
+        return self.violations == 0
 
     def to_json(self, max_findings: int | None = None) -> str:
         return json.dumps(
             {
                 "conforms": self.conforms,
-                "violations": sum(f.severity == "Violation" for f in self.findings),
+                "violations": self.violations,
                 "results": [asdict(f) for f in self.findings[:max_findings]],
-                "total_findings": len(self.findings),
+                "total_findings": self.total,
                 "data_files": self.data_files,
+                "skipped_files": self.skipped_files,
             },
             ensure_ascii=False,
             indent=2,
         )
 
-    def to_text(self, max_findings: int | None = None) -> str:
-        if not self.findings:
-            return f"Conforms: {len(self.data_files)} data file(s), no violations."
-        lines = []
+    def to_text(self, max_findings: int | None = None, lang: str = "en") -> str:
+        def say(key: str, **values: object) -> str:
+            return messages.text(f"validate.report.{key}", lang, **values)
+
+        lines = [say("skipped", path=path) for path in self.skipped_files]
+        if not self.total:
+            return "\n".join([say("conforms", files=len(self.data_files)), *lines])
         for f in self.findings[:max_findings]:
             where = f"{f.focus_node}" + (f"  {f.path}" if f.path else "")
             value = f"  (value: {f.value})" if f.value else ""
-            lines.append(f"{f.severity.upper()}: {where}\n    {f.message}{value}\n    [{f.constraint}]")
-        violations = sum(f.severity == "Violation" for f in self.findings)
-        verdict = "Does not conform" if violations else "Conforms (with warnings)"
-        if max_findings is not None and len(self.findings) > max_findings:
-            lines.append(f"… {len(self.findings) - max_findings} more not shown (--max-violations N shows more)")
-        lines.append(f"{verdict}: {violations} violation(s), {len(self.findings) - violations} other finding(s).")
+            source = f"  ({say('in_file', path=f.file)})" if f.file else ""
+            lines.append(f"{f.severity.upper()}: {where}{source}\n    {f.message}{value}\n    [{f.constraint}]")
+        shown = min(len(self.findings), max_findings) if max_findings is not None else len(self.findings)
+        if shown < self.total:
+            lines.append(say("more", hidden=self.total - shown, total=self.total))
+        verdict = "does_not_conform" if self.violations else "conforms_with_warnings"
+        lines.append(say(verdict, violations=self.violations, others=self.total - self.violations))
         return "\n".join(lines)
 
 
 def load_shapes() -> Graph:
-    return load_graph([path for path in sorted(project.current().validators.glob("*.ttl"))])
+    """The project's shapes (`validators/*.ttl`) as written (pyshacl gets them lifted, see checks.shacl)."""
+    files = turtle_files([project.current().validators]).turtle
+    return load_dataset(files, []).graph()
+
+
+def validate_dataset(
+    dataset: Dataset,
+    shapes: Graph | None = None,
+    run_qc: bool = True,
+    engine: str = "pyshacl",
+    max_findings: int | None = None,
+) -> tuple[list[Finding], dict[str, int]]:
+    """SHACL (+ QC) findings on a parsed dataset: the first `max_findings` in report order and the counts."""
+    shapes = shapes if shapes is not None else load_shapes()
+    names = _names(dataset.prefixes)
+    if engine == "pyshacl":
+        results = pyshacl_results(dataset.graph(), shapes)
+    elif engine == "pyrudof":
+        triples = (ox.Triple(q.subject, q.predicate, q.object) for q in dataset.store)
+        results = pyrudof_results(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8"), shapes)
+    else:
+        raise InputError(f"unknown validation engine {engine!r} (use one of: {', '.join(ENGINES)})")
+    findings: Iterable[Finding] = (_shacl_finding(result, shapes, names) for result in results)
+    if run_qc:
+        findings = _chain(findings, qc_findings(dataset, names))
+    counts: Counter[str] = Counter()
+
+    def counted(items: Iterable[Finding]) -> Iterable[Finding]:
+        for item in items:
+            counts[item.severity] += 1
+            yield item
+
+    unique = counted(_unique(findings))
+    if max_findings is None:
+        kept = sorted(unique, key=_order)
+    else:
+        kept = heapq.nsmallest(max_findings, unique, key=_order)
+    return kept, dict(counts)
 
 
 def validate_graph(
-    data: Graph, ontology: Graph | None = None, shapes: Graph | None = None, run_qc: bool = True
+    data: Graph,
+    ontology: Graph | None = None,
+    shapes: Graph | None = None,
+    run_qc: bool = True,
+    engine: str = "pyshacl",
 ) -> list[Finding]:
-    """SHACL + QC findings for a data graph (the ontology supplies class hierarchy and code lists).
+    """SHACL + QC findings for an already parsed data graph (the ontology supplies classes and code lists).
 
     `run_qc=False` gives the SHACL findings alone (the shape tests compare those exactly).
     """
-    ontology = ontology if ontology is not None else load_ontology()
-    shapes = shapes if shapes is not None else load_shapes()
-    merged = Graph()
-    bind_prefixes(merged)
-    merged.bind("ekbsh", SHAPES)
-    merged += ontology
-    merged += data
-    _, report, _ = shacl_validate(
-        merged,
-        shacl_graph=shapes,
-        inference="none",
-        advanced=True,
-        allow_warnings=True,
-    )
-    # Top-level results only: nested sh:detail results of sh:node / sh:or repeat the same problem.
-    findings = [_finding(report, result, merged, shapes) for result in report.objects(None, SH.result)]
-    if run_qc:
-        findings += qc_findings(merged)
-    return sorted(findings, key=lambda f: (f.severity != "Violation", f.focus_node, f.path, f.constraint))
-
-
-def qc_findings(graph: Graph) -> list[Finding]:
-    """Run every `queries/qc/*.rq`; each row it returns is a violation (zero rows = pass)."""
-    engine = OxigraphEngine(graph)  # ~100x faster than rdflib for these whole-graph queries
-    findings = []
-    for path in sorted((project.current().queries / "qc").glob("*.rq")):
-        text = path.read_text(encoding="utf-8")
-        header = query_header(text).splitlines()
-        title = header[0].lstrip("# ").strip() if header else path.stem
-        for row in engine.select(text).rows:
-            findings.append(
-                Finding(
-                    focus_node=_short(graph, row.get("entity")),
-                    path=_short(graph, row.get("property")),
-                    constraint=f"qc:{path.stem}",
-                    severity="Violation",
-                    message=str(row.get("message") or title),
-                    value=_short(graph, row.get("value")),
-                )
-            )
+    if ontology is None:
+        ontology = load_dataset(turtle_files([project.current().ontology]).turtle, []).graph()
+    findings, _ = validate_dataset(dataset_from_graphs(ontology, data), shapes, run_qc, engine)
     return findings
 
 
-def validate_paths(data_paths: Sequence[Path] | None = None) -> ValidationReport:
-    """Validate the project's data (or the given files/folders instead), with ontology and shapes."""
-    from evidencekb.rdf.turtle import turtle_files
+def qc_findings(dataset: Dataset | Graph, names: NamespaceManager | None = None) -> list[Finding]:
+    """Run every `queries/qc/*.rq` on the dataset (or a merged graph); each row is a violation."""
+    if isinstance(dataset, Graph):
+        dataset = dataset_from_graphs(Graph(), dataset)
+    names = names or _names(dataset.prefixes)
+    return [
+        Finding(
+            focus_node=_short(names, row.get("entity")),
+            path=_short(names, row.get("property")),
+            constraint=f"qc:{rule}",
+            severity="Violation",
+            message=str(row.get("message") or title),
+            value=_short(names, row.get("value")),
+            file=file_label(row.get("file")),
+        )
+        for rule, title, row in qc_rows(dataset)
+    ]
 
-    files = turtle_files(list(data_paths) if data_paths else [project.current().data])
-    if data_paths:
-        return ValidationReport(validate_graph(load_data(data_paths)), [str(f) for f in files])
-    from evidencekb.rdf.cache import project_data, project_ontology  # parsed once, reused by tables and site
 
-    return ValidationReport(validate_graph(project_data(), project_ontology()), [str(f) for f in files])
+def validate_paths(
+    data_paths: Sequence[Path] | None = None, engine: str = "pyshacl", max_findings: int | None = None
+) -> ValidationReport:
+    """Validate the project's data (or the given files/folders instead), with ontology and shapes.
+
+    Exit-2 errors (InputError): a path that does not exist, a file that is not Turtle, or no data
+    files at all (an empty folder, or one without `.ttl` files).
+    """
+    current = project.current()
+    files = turtle_files(list(data_paths) if data_paths else [current.data])
+    if not files.turtle:
+        skipped = "".join(f"\n  skipped: {path}" for path in files.skipped)
+        given = ", ".join(str(p) for p in data_paths) if data_paths else str(current.data)
+        raise InputError(messages.text("validate.report.no_files", "en", paths=given) + skipped)
+    dataset = load_dataset(turtle_files([current.ontology]).turtle, files.turtle)
+    findings, counts = validate_dataset(dataset, engine=engine, max_findings=max_findings)
+    return ValidationReport(findings, [str(f) for f in files.turtle], [str(f) for f in files.skipped], counts)
 
 
-def _finding(report: Graph, result: Node, graph: Graph, shapes: Graph) -> Finding:
-    def one(predicate: URIRef) -> Node | None:
-        return report.value(result, predicate)
-
-    severity = SEVERITIES.get(one(SH.resultSeverity), "Violation")
-    path = one(SH.resultPath)
-    if path is None and one(SH.sourceShape) is not None:
-        path = shapes.value(one(SH.sourceShape), RESULT_PATH)
+def _shacl_finding(result: Result, shapes: Graph, names: NamespaceManager) -> Finding:
+    path = result.path
+    if path is None and result.shape is not None:
+        path = shapes.value(result.shape, RESULT_PATH)
     return Finding(
-        focus_node=_short(graph, one(SH.focusNode)),
-        path=_short(graph, path),
-        constraint=_short(graph, one(SH.sourceConstraintComponent)),
-        severity=severity,
-        message=str(one(SH.resultMessage) or ""),
-        value=_short(graph, one(SH.value)),
-        shape=_short(graph, one(SH.sourceShape)),
+        focus_node=_short(names, result.focus),
+        path=_short(names, path),
+        constraint=_short(names, result.component),
+        severity=result.severity,
+        message=result.message,
+        value=_short(names, result.value),
+        shape=_short(names, result.shape),
     )
 
 
-def _short(graph: Graph, node: Node | None) -> str:
+def _chain(*groups: Iterable[Finding]) -> Iterable[Finding]:
+    for group in groups:
+        yield from group
+
+
+def _unique(findings: Iterable[Finding]) -> Iterable[Finding]:
+    """Drop exact repeats (a property shape shared by two node shapes that target the same node)."""
+    seen: set[int] = set()
+    for finding in findings:
+        key = hash(finding)
+        if key not in seen:
+            seen.add(key)
+            yield finding
+
+
+def _names(prefixes: dict[str, str]) -> NamespaceManager:
+    graph = Graph()
+    for prefix, namespace in prefixes.items():
+        graph.bind(prefix, namespace, override=False)
+    bind_prefixes(graph)
+    graph.bind("ekbsh", SHAPES)
+    return graph.namespace_manager
+
+
+def _short(names: NamespaceManager, node: Node | None) -> str:
     if node is None:
         return ""
     if isinstance(node, URIRef):
         try:
-            return graph.namespace_manager.normalizeUri(node)
+            return names.normalizeUri(node)
         except Exception:
             return str(node)
     return str(node)
