@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from evidencekb import project
+from evidencekb.checks.dataset import load_dataset, turtle_files
 from evidencekb.checks.validate import Finding, qc_findings
 from evidencekb.cli import main
-from evidencekb.rdf.turtle import load_graph, load_ontology
 
 TESTS = Path(__file__).parent
 VALID = TESTS / "shapes" / "valid-minimal.ttl"
@@ -24,10 +24,8 @@ RULES = sorted(p.stem for p in (project.current().queries / "qc").glob("*.rq"))
 
 
 def qc(*paths: Path) -> list[Finding]:
-    """QC findings on ontology + the given files (as `validate` runs them)."""
-    graph = load_ontology()
-    graph += load_graph(list(paths))
-    return qc_findings(graph)
+    """QC findings on ontology + the given files (as `validate` runs them: each file its own graph)."""
+    return qc_findings(load_dataset(turtle_files([project.current().ontology]).turtle, list(paths)))
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -93,6 +91,8 @@ def test_qc_rule_fires_and_stays_silent(rule: str) -> None:
     expected = {line.split(":", 1)[1].strip() for line in fires.read_text(encoding="utf-8").splitlines()
                 if line.startswith("# expect:")}
     assert {f"{f.focus_node} {f.path}" for f in fired} == expected
+    named = {f.file for f in fired if f.file}
+    assert named in (set(), {str(fires.relative_to(Path.cwd()) if fires.is_relative_to(Path.cwd()) else fires)}), named
     quiet = [f for f in qc(VALID, silent) if f.constraint == f"qc:{rule}"]
     assert quiet == [], quiet
 
@@ -104,3 +104,107 @@ def test_qc_queries_have_headers() -> None:
         assert lines[0].startswith("# # "), f"{rule}.rq must start with '# # Title'"
         assert "# **Problem:**" in text and "# **Solution:**" in text, rule
         assert "?entity ?property ?value" in text, f"{rule}.rq must project ?entity ?property ?value"
+
+
+# --- nothing to validate (issue 11 §4) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {},  # empty folder
+        {"notes.txt": "not turtle", "data.json": "{}"},  # no .ttl files
+        {"sub/deeper/README.md": "# nothing"},  # only non-Turtle files in subfolders
+        {".hidden/x.ttl": "@prefix kb: <https://w3id.org/evidencekb/id/> .\nkb:a kb:b kb:c .\n"},  # hidden only
+    ],
+    ids=["empty", "no-ttl", "nested-no-ttl", "hidden-ttl-only"],
+)
+def test_folder_without_data_files_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], files: dict[str, str]
+) -> None:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    code, out, err = run(capsys, str(tmp_path))
+    assert code == 2 and out == "", out
+    assert "no data files found" in err and str(tmp_path) in err
+    for name in files:
+        assert f"skipped: {tmp_path / name}" in err, err
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "@prefix kb: <https://w3id.org/evidencekb/id/> .\n"])
+def test_files_without_triples_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str) -> None:
+    (tmp_path / "empty.ttl").write_text(text, encoding="utf-8")
+    code, out, err = run(capsys, str(tmp_path))
+    assert code == 2 and out == ""
+    assert "no data in" in err and "empty.ttl" in err
+
+
+def test_skipped_files_are_listed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "valid.ttl").write_text(VALID.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "notes.md").write_text("notes", encoding="utf-8")
+    code, out, _ = run(capsys, str(tmp_path))
+    assert code == 0, out
+    assert f"skipped (not Turtle, .ttl): {tmp_path / 'notes.md'}" in out
+    code, out, _ = run(capsys, str(tmp_path), "--format", "json")
+    assert json.loads(out)["skipped_files"] == [str(tmp_path / "notes.md")]
+
+
+# --- data that redefines the ontology (issue 11 §4) -------------------------------------------------
+
+
+def test_redefinition_in_a_data_file_fails_naming_term_and_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit = tmp_path / "my-edit.ttl"
+    edit.write_text(
+        "@prefix ekb: <https://w3id.org/evidencekb/ontology#> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        'ekb:therapy-car-t skos:prefLabel "Gene therapy"@en .\n',
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, str(VALID), str(edit), "--format", "json")
+    assert code == 1
+    fired = [r for r in json.loads(out)["results"] if r["constraint"] == "qc:data-describes-ontology-term"]
+    assert [(r["focus_node"], r["path"]) for r in fired] == [("ekb:therapy-car-t", "skos:prefLabel")]
+    assert fired[0]["file"].endswith("my-edit.ttl")
+
+
+# --- --max-violations: the report is capped, the total is not -------------------------------------------
+
+
+def test_max_violations_caps_the_report_and_gives_the_total(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    many = tmp_path / "many.ttl"
+    many.write_text(
+        "@prefix ekb: <https://w3id.org/evidencekb/ontology#> .\n@prefix kb: <https://w3id.org/evidencekb/id/> .\n"
+        + "".join(f"kb:c-{i} a ekb:StartCriterion .\n" for i in range(30)),
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, str(many), "--format", "json")
+    full = json.loads(out)
+    assert code == 1 and full["total_findings"] > 30
+    code, out, _ = run(capsys, str(many), "--max-violations", "5", "--format", "json")
+    capped = json.loads(out)
+    assert len(capped["results"]) == 5 and capped["total_findings"] == full["total_findings"]
+    without_shape = [{k: v for k, v in r.items() if k != "shape"} for r in capped["results"]]  # blank node ids
+    assert without_shape == [{k: v for k, v in r.items() if k != "shape"} for r in full["results"][:5]]
+    assert capped["violations"] == full["violations"]
+    code, out, _ = run(capsys, str(many), "--max-violations", "3")
+    assert code == 1 and out.count("VIOLATION:") == 3
+    assert f"{full['total_findings'] - 3} more not shown ({full['total_findings']} findings in total" in out
+    with pytest.raises(SystemExit) as refused:
+        run(capsys, str(many), "--max-violations", "0")
+    assert refused.value.code == 2 and "must be 1 or more" in capsys.readouterr().err
+
+
+# --- the second engine ----------------------------------------------------------------------------------
+
+
+def test_engine_pyrudof_gives_the_same_verdict(capsys: pytest.CaptureFixture[str]) -> None:
+    for engine in ("pyshacl", "pyrudof"):
+        code, out, _ = run(capsys, str(VALID), str(BAD), "--engine", engine, "--format", "json")
+        assert code == 1, engine
+        keys = {(r["focus_node"], r["path"], r["constraint"], r["severity"]) for r in json.loads(out)["results"]}
+        assert keys == {("kb:c-x", "ekb:infectionRequirement", "sh:MinCountConstraintComponent", "Violation")}

@@ -140,14 +140,20 @@ def pyrudof_results(ntriples: str, shapes: Graph) -> list[Result]:
 
 
 def _term(text: str | None) -> Node | None:
-    """pyrudof's printed terms (IRI bare, `_:b` blank node, N-Triples literal) as rdflib terms."""
+    """pyrudof's printed terms as rdflib terms: IRI bare or in <>, `_:b` blank node, `"…"@lang` or
+    `"…"^^<datatype>` literal (pyrudof does not escape quotes inside literals: the last quote ends it)."""
     if text is None:
         return None
     if text.startswith("_:"):
         return BNode(text[2:])
-    if text.startswith('"'):
-        parsed = Graph().parse(data=f"<urn:s> <urn:p> {text} .", format="nt")
-        return next(parsed.objects())
+    if text.startswith('"') and text.count('"') >= 2:
+        end = text.rindex('"')
+        value, suffix = text[1:end], text[end + 1 :]
+        if suffix.startswith("@"):
+            return Literal(value, lang=suffix[1:])
+        if suffix.startswith("^^"):
+            return Literal(value, datatype=URIRef(suffix[2:].strip("<>")))
+        return Literal(value)
     return URIRef(text.strip("<>"))
 
 

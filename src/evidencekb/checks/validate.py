@@ -44,8 +44,8 @@ class Finding:
     file: str = ""
 
 
-def _order(f: Finding) -> tuple[bool, str, str, str]:
-    return (f.severity != "Violation", f.focus_node, f.path, f.constraint)
+def _order(f: Finding) -> tuple[bool, str, str, str, str, str, str]:
+    return (f.severity != "Violation", f.focus_node, f.path, f.constraint, f.value, f.message, f.file)
 
 
 @dataclass
@@ -199,8 +199,16 @@ def validate_paths(
         given = ", ".join(str(p) for p in data_paths) if data_paths else str(current.data)
         raise InputError(messages.text("validate.report.no_files", "en", paths=given) + skipped)
     dataset = load_dataset(turtle_files([current.ontology]).turtle, files.turtle)
+    if not any(True for _ in _data_triples(dataset)):
+        names = ", ".join(str(path) for path in files.turtle)
+        raise InputError(messages.text("validate.report.no_triples", "en", paths=names))
     findings, counts = validate_dataset(dataset, engine=engine, max_findings=max_findings)
     return ValidationReport(findings, [str(f) for f in files.turtle], [str(f) for f in files.skipped], counts)
+
+
+def _data_triples(dataset: Dataset) -> Iterable[ox.Quad]:
+    for name in dataset.data_graphs:
+        yield from dataset.store.quads_for_pattern(None, None, None, name)
 
 
 def _shacl_finding(result: Result, shapes: Graph, names: NamespaceManager) -> Finding:
