@@ -208,3 +208,71 @@ def test_engine_pyrudof_gives_the_same_verdict(capsys: pytest.CaptureFixture[str
         assert code == 1, engine
         keys = {(r["focus_node"], r["path"], r["constraint"], r["severity"]) for r in json.loads(out)["results"]}
         assert keys == {("kb:c-x", "ekb:infectionRequirement", "sh:MinCountConstraintComponent", "Violation")}
+
+
+# --- any input: an answer and an exit code, never a traceback (issue 11 §6) --------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+PREFIXES = (
+    "@prefix ekb: <https://w3id.org/evidencekb/ontology#> .\n@prefix kb: <https://w3id.org/evidencekb/id/> .\n"
+    "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+    "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+)
+SUBJECTS = ["kb:e-x", "kb:c-x", "ekb:PrimaryStudy", "ekb:therapy-car-t", "_:b", "[]", "<rel>", "<http://x/ y>"]
+PREDICATES = ["a", "ekb:value", "ekb:lowerBound", "ekb:action", "rdfs:label", "rdfs:subClassOf", "ekb:nope",
+              "owl:sameAs", "skos:prefLabel", "ekb:iggCondition", "ekb:position"]
+OBJECTS = [
+    "ekb:EffectEstimate", "ekb:StartCriterion", "owl:Nothing", "kb:e-x", "ekb:action-start", '"x"@da', '"x"@en-GB',
+    '"abc"^^xsd:integer', '"1e999999999"^^xsd:decimal', '"1e400"^^xsd:double', '"-0.0"^^xsd:decimal',
+    '"2025-02-30"^^xsd:date', '"99999999999"^^xsd:gYear', '"\\uD800"', '"\\u0000"', "( 1 2 ( 3 ) )", "[ a kb:x ]",
+    "true", "1.5", "-7", '"""multi\nline"""', '"x"^^<not a datatype>', "<>",
+]
+TOKENS = st.sampled_from([*SUBJECTS, *PREDICATES, *OBJECTS, ";", ",", ".", "[", "]", "(", ")", "@prefix", "#", "\n"])
+TRIPLES = st.tuples(st.sampled_from(SUBJECTS), st.sampled_from(PREDICATES), st.sampled_from(OBJECTS)).map(
+    lambda t: f"{t[0]} {t[1]} {t[2]} .\n"
+)
+TURTLISH = st.one_of(
+    st.lists(TRIPLES, max_size=12).map(lambda ts: PREFIXES + "".join(ts)),  # mostly parses
+    st.lists(TOKENS, max_size=40).map(lambda ts: PREFIXES + " ".join(ts)),  # mostly broken
+    st.text(max_size=300),
+    st.binary(max_size=300),
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=TURTLISH)
+def test_any_input_gets_an_exit_code_and_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | bytes
+) -> None:
+    path = tmp_path / "input.ttl"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", errors="surrogatepass")
+    code = main(["validate", str(path)])
+    out, err = capsys.readouterr()
+    assert code in (0, 1, 2), (code, err)
+    assert "Traceback" not in out + err and "internal error" not in err
+    assert (out if code in (0, 1) else err).strip(), "every exit comes with a message"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "@prefix kb: <https://w3id.org/evidencekb/id/> .\nkb:a kb:b " + "[ kb:b " * 20000 + "]" * 20000 + " .\n",
+        "@prefix kb: <https://w3id.org/evidencekb/id/> .\nkb:a kb:b " + "( " * 20000 + ")" * 20000 + " .\n",
+        "\ufeff@prefix kb: <https://w3id.org/evidencekb/id/> .\nkb:a kb:b kb:c .\n",
+    ],
+    ids=["deep-blank-nodes", "deep-lists", "byte-order-mark"],
+)
+def test_pathological_turtle_gets_an_exit_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str
+) -> None:
+    path = tmp_path / "input.ttl"
+    path.write_text(content, encoding="utf-8")
+    code = main(["validate", str(path)])
+    out, err = capsys.readouterr()
+    assert code in (0, 1, 2), (code, err)
+    assert "internal error" not in err

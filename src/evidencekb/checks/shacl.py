@@ -34,11 +34,18 @@ _LISTS = (SH["or"], SH["and"], SH.xone)
 
 
 @dataclass(frozen=True)
+class InversePath:
+    """The SHACL path `[ sh:inversePath iri ]`, which both engines report in their own way."""
+
+    iri: URIRef
+
+
+@dataclass(frozen=True)
 class Result:
     """One SHACL result as terms (from either engine)."""
 
     focus: Node | None
-    path: Node | None
+    path: Node | InversePath | None
     component: Node | None
     severity: str
     message: str
@@ -84,34 +91,50 @@ def needs_advanced(shapes: Graph) -> bool:
 
 
 def pyshacl_results(data: Graph, shapes: Graph) -> list[Result]:
-    """Validate with pyshacl on the lifted shapes (top-level results only)."""
-    from pyshacl import validate as shacl_validate
+    """Validate with pyshacl on the lifted shapes; top-level results only.
 
-    _, report, _ = shacl_validate(
-        data,
+    pyshacl's `validate()` turns every result into a report graph and a text report; with half a
+    million results those took most of the memory. `_CompactValidator` keeps each result as one
+    small `Result` instead (the same fields the report graph would hold).
+    """
+    from pyshacl.graph_abstraction import DataGraph
+
+    validator = _compact_validator()(
+        DataGraph.from_rdflib(data),
         shacl_graph=lift(shapes),
-        inference="none",
-        advanced=needs_advanced(shapes),
-        allow_warnings=True,
+        options={"inference": "none", "advanced": needs_advanced(shapes), "allow_warnings": True},
     )
-    # Top-level results only: nested sh:detail results of sh:node / sh:or repeat the same problem.
-    results = []
-    for result in report.objects(None, SH.result):
-        def one(predicate: URIRef, result: Node = result) -> Node | None:
-            return report.value(result, predicate)
-
-        results.append(
-            Result(
-                focus=one(SH.focusNode),
-                path=one(SH.resultPath),
-                component=one(SH.sourceConstraintComponent),
-                severity=SEVERITIES.get(one(SH.resultSeverity), "Violation"),  # type: ignore[arg-type]
-                message=str(one(SH.resultMessage) or ""),
-                value=one(SH.value),
-                shape=one(SH.sourceShape),
-            )
-        )
+    _, results, _ = validator.run()
     return results
+
+
+def _compact_validator() -> type:
+    from pyshacl import Validator
+
+    class _CompactValidator(Validator):
+        @classmethod
+        def create_validation_report(cls, sg, conforms: bool, results: list) -> tuple[list[Result], str]:
+            return [_compact(sg, node, triples) for _, node, triples in results], ""
+
+    return _CompactValidator
+
+
+def _compact(sg: object, node: Node, triples: list) -> Result:
+    """One pyshacl result (its report triples, objects as (graph, term) pairs) as a Result."""
+    own: dict[Node, Node] = {}
+    for subject, predicate, value in triples:
+        if subject == node and predicate not in own:
+            own[predicate] = value[1] if isinstance(value, tuple) else value
+    shapes_graph = getattr(sg, "graph", sg)
+    return Result(
+        focus=own.get(SH.focusNode),
+        path=_pyshacl_path(own.get(SH.resultPath), shapes_graph),
+        component=own.get(SH.sourceConstraintComponent),
+        severity=SEVERITIES.get(own.get(SH.resultSeverity), "Violation"),  # type: ignore[arg-type]
+        message=str(own.get(SH.resultMessage) or ""),
+        value=own.get(SH.value),
+        shape=own.get(SH.sourceShape),
+    )
 
 
 def pyrudof_results(ntriples: str, shapes: Graph) -> list[Result]:
@@ -128,7 +151,7 @@ def pyrudof_results(ntriples: str, shapes: Graph) -> list[Result]:
     return [
         Result(
             focus=_term(entry.focus_node),
-            path=_term(entry.path),
+            path=_pyrudof_path(entry.path),
             component=_term(entry.constraint_component),
             severity=str(entry.severity),
             message=_message(entry.message),
@@ -137,6 +160,23 @@ def pyrudof_results(ntriples: str, shapes: Graph) -> list[Result]:
         )
         for entry in report
     ]
+
+
+def _pyshacl_path(path: Node | None, *graphs: Graph) -> Node | InversePath | None:
+    """A blank-node path as written in the shapes (only `sh:inversePath iri` is used here)."""
+    if isinstance(path, BNode):
+        for graph in graphs:
+            inverse = graph.value(path, SH.inversePath)
+            if isinstance(inverse, URIRef):
+                return InversePath(inverse)
+    return path
+
+
+def _pyrudof_path(text: str | None) -> Node | InversePath | None:
+    """pyrudof prints paths as text: `iri`, `^(iri)` for an inverse path."""
+    if text and text.startswith("^(") and text.endswith(")") and "(" not in text[2:-1]:
+        return InversePath(URIRef(text[2:-1].strip("<>")))
+    return _term(text)
 
 
 def _term(text: str | None) -> Node | None:

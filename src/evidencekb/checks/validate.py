@@ -23,7 +23,15 @@ from rdflib.term import Node
 from evidencekb import messages, project
 from evidencekb.checks.dataset import Dataset, dataset_from_graphs, load_dataset, turtle_files
 from evidencekb.checks.qc import file_label, qc_rows
-from evidencekb.checks.shacl import ENGINES, RESULT_PATH, SHAPES, Result, pyrudof_results, pyshacl_results
+from evidencekb.checks.shacl import (
+    ENGINES,
+    RESULT_PATH,
+    SHAPES,
+    InversePath,
+    Result,
+    pyrudof_results,
+    pyshacl_results,
+)
 from evidencekb.errors import InputError
 from evidencekb.namespaces import bind_prefixes
 
@@ -250,9 +258,11 @@ def _names(prefixes: dict[str, str]) -> NamespaceManager:
     return graph.namespace_manager
 
 
-def _short(names: NamespaceManager, node: Node | None) -> str:
+def _short(names: NamespaceManager, node: Node | InversePath | None) -> str:
     if node is None:
         return ""
+    if isinstance(node, InversePath):
+        return "^" + _short(names, node.iri)
     if isinstance(node, URIRef):
         try:
             return names.normalizeUri(node)
