@@ -51,12 +51,12 @@ def time_command(repeat: int, extra: list[str]) -> None:
 
 def compare() -> int:
     sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
-    from pyshacl import validate as shacl_validate
-    from rdflib import Graph, URIRef
-
     import test_shapes as ts
-    from evidencekb.checks.shacl import RESULT_PATH, SEVERITIES
-    from evidencekb.checks.validate import load_shapes, validate_graph
+    from pyshacl import validate as shacl_validate
+    from rdflib import Graph
+
+    from evidencekb.checks.shacl import RESULT_PATH, SEVERITIES, _pyshacl_path
+    from evidencekb.checks.validate import _short, load_shapes, validate_graph
     from evidencekb.namespaces import SH
     from evidencekb.rdf.cache import project_data, project_ontology
     from evidencekb.rdf.turtle import load_graph
@@ -70,15 +70,14 @@ def compare() -> int:
         merged += data
         _, report, _ = shacl_validate(merged, shacl_graph=shapes, inference="none", advanced=True,
                                       allow_warnings=True)
-        short = merged.namespace_manager.normalizeUri
+        names = merged.namespace_manager
         keys = set()
         for r in report.objects(None, SH.result):
             path = report.value(r, SH.resultPath) or shapes.value(report.value(r, SH.sourceShape), RESULT_PATH)
-            value = report.value(r, SH.value)
-            keys.add((short(report.value(r, SH.focusNode)), short(path) if path is not None else "-",
-                      short(report.value(r, SH.sourceConstraintComponent)),
-                      SEVERITIES[report.value(r, SH.resultSeverity)],
-                      (short(value) if isinstance(value, URIRef) else str(value)) if value is not None else ""))
+            path = _pyshacl_path(path, report, shapes)  # [ sh:inversePath p ] as ^p, as the package reports it
+            keys.add((_short(names, report.value(r, SH.focusNode)), _short(names, path) or "-",
+                      _short(names, report.value(r, SH.sourceConstraintComponent)),
+                      SEVERITIES[report.value(r, SH.resultSeverity)], _short(names, report.value(r, SH.value))))
         return keys
 
     def current(data: Graph) -> set[tuple[str, ...]]:
@@ -107,7 +106,7 @@ def compare() -> int:
         results += len(old)
         if old != new:
             differ += 1
-            print(f"DIFFERENT {name}: reference only {sorted(old - new)}; now only {sorted(new - old)}")
+            print(f"DIFFERENT {name}: reference only {sorted(old - new)[:5]}; now only {sorted(new - old)[:5]}")
     print(f"{len(cases)} graphs compared ({results} results in the reference), {differ} differ")
     return 1 if differ else 0
 
