@@ -37,6 +37,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from evidencekb.errors import InputError
+from evidencekb.fhir.patient import bundle_to_patient
 
 #: Accepted IgG units and the factor to g/L (mg/dL ÷ 100). Unit conversion, not a clinical threshold.
 UNITS: dict[str, Decimal] = {"g/l": Decimal(1), "mg/dl": Decimal("0.01")}
@@ -278,7 +279,10 @@ IG_FIELDS = tuple(ImmunoglobulinRecord.model_fields)
 
 
 def parse_patient(data: Any, today: date | None = None) -> Patient:
-    """Validate one patient record (a dict from JSON) into a `Patient`; `InputError` names the field."""
+    """Validate one patient record (a dict from JSON, or a FHIR R5 patient Bundle) into a `Patient`;
+    `InputError` names the field (or the Bundle location)."""
+    if isinstance(data, dict) and "resourceType" in data:  # a FHIR patient Bundle (README, "FHIR R5")
+        data = bundle_to_patient(data)
     if not isinstance(data, dict):
         raise InputError(f"patient: expected a JSON object with the fields age, therapy, …, got {kind(data)}")
     try:
