@@ -84,3 +84,17 @@ def test_unknown_rule_is_exit_2_naming_the_choices(capsys: pytest.CaptureFixture
     err = capsys.readouterr().err
     assert "unknown rule 'council-start-someday'" in err and "council-start-within-six-months" in err
     assert "Traceback" not in err
+
+
+def test_recommend_gives_one_line_of_why_per_cited_rule(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    patient = tmp_path / "p.json"
+    patient.write_text(json.dumps({
+        "age": 62, "therapy": "car-t", "therapy_start": "2026-01-15", "assessment_date": "2026-03-01",
+        "igg": {"value": 3.2, "unit": "g/L"}, "severe_or_recurrent_bacterial_infections": False,
+        "immunoglobulin": {"status": "none"}}), encoding="utf-8")
+    assert main(["recommend", str(patient), "--format", "json"]) == 0
+    why_lines = [s for s in json.loads(capsys.readouterr().out)["explanation"] if s.startswith("Why: ")]
+    assert len(why_lines) == 2  # the start rule and the stop rule it implies
+    assert all("kb:reasoning-" in s or str(KB) + "reasoning-" in s for s in why_lines)
+    assert main(["recommend", str(patient), "--lang", "da"]) == 0
+    assert "Hvorfor: " in capsys.readouterr().out

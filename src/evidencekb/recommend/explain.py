@@ -125,12 +125,24 @@ def sentences(rules: RuleBook, facts: Facts, answer: dict[str, Any], lang: str) 
                                date=facts.six_month_date.isoformat()),
               cite=cite(boundary))]
     out.extend(_start_sentences(rules, facts, answer["start"], igg, lang))
+    out.extend(_why_sentence(rules, answer["start"]["rule"], lang))
     out.extend(_stop_sentences(rules, facts, answer, lang))
+    out.extend(_why_sentence(rules, answer["stop"]["rule"], lang))
     if p.igg_during_substitution and rules.recovery_rule:
         recovery = rules.info(rules.recovery_rule, lang)
         out.append(_m("sentence.during", lang, condition=condition_phrase(recovery.igg, lang, rules.units),
                       cite=cite(recovery)))
     return [s if s.endswith(".") else s + "." for s in out]
+
+
+def _why_sentence(rules: RuleBook, rule: str | None, lang: str) -> list[str]:
+    """One line of why for a cited council rule, from its evidence-to-decision chain (`evidencekb why`)."""
+    line = rules.why_lines.get(rule or "")
+    if line is None:
+        return []
+    text = line.get("translation") if lang == "en" and line.get("translation") else line["text"]
+    section = line.get("sectionEn" if lang == "en" else "sectionDa", "")
+    return [_m("sentence.why", lang, text=text.rstrip("."), cite=f"{section}; {line['statement']}")]
 
 
 def _start_sentences(rules: RuleBook, facts: Facts, start: dict[str, Any], igg: str, lang: str) -> list[str]:

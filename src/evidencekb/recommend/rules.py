@@ -105,6 +105,14 @@ class RuleBook:
         rows = engine.select(query("explain/recovery-criterion")).rows
         self.recovery_rule: str | None = str(rows[0]["rule"]) if rows else None
         self.units = self._units()
+        self.why_lines = self._why_lines()
+
+    def _why_lines(self) -> dict[str, dict[str, str]]:
+        """Rule IRI → its one line of why: statement IRI, printed text, translation, section labels."""
+        lines: dict[str, dict[str, str]] = {}
+        for row in self.engine.select(query("explain/why-lines")).rows:
+            lines.setdefault(str(row["rule"]), {name: str(value) for name, value in row.items() if value is not None})
+        return lines
 
     def _units(self) -> dict[str, Unit]:
         units: dict[str, Unit] = {}
