@@ -42,7 +42,8 @@ def bind_prefixes(graph) -> None:
 def curie(iri: str) -> str:
     """A short name for an IRI with the project's prefixes ("kb:dima-2025"); other IRIs unchanged."""
     text = str(iri)
-    for prefix, namespace in PREFIXES.items():
-        if text.startswith(str(namespace)):
-            return f"{prefix}:{text[len(str(namespace)):]}"
-    return text
+    best, name = "", ""
+    for prefix, namespace in PREFIXES.items():  # the longest matching namespace wins
+        if text.startswith(str(namespace)) and len(str(namespace)) > len(best):
+            best, name = str(namespace), prefix
+    return f"{name}:{text[len(best):]}" if best else text

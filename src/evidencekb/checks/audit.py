@@ -18,7 +18,7 @@ from rdflib.namespace import RDFS
 from rdflib.term import Node
 
 from evidencekb import project
-from evidencekb.namespaces import EKB, KB
+from evidencekb.namespaces import EKB, curie
 from evidencekb.sparql.core import Engine, QueryResult, local_engine, query_header
 
 DETAIL_VARIABLES = ("printed", "expected", "stated", "counted", "value", "number", "column", "kind")
@@ -158,7 +158,7 @@ def format_findings(findings: list[AuditFinding], format_name: str = "text") -> 
         lines.append(f"- [{status}] {where}: {finding.message}")
         if finding.details:
             lines.append("    " + "; ".join(f"{k}: {v}" for k, v in finding.details.items()))
-        lines.append(f"    about: {', '.join(_curie(e) for e in finding.entities) or _curie(finding.finding)}")
+        lines.append(f"    about: {', '.join(curie(e) for e in finding.entities) or curie(finding.finding)}")
     new = sum(not f.accepted for f in findings)
     lines.append(f"\n{len(findings)} finding(s), {new} not in the accepted list (data/audit-accepted.ttl).")
     return "\n".join(lines).lstrip("\n")
@@ -179,11 +179,5 @@ def _add_unique(values: list[str], node: Node | None) -> None:
 def _label(graph: Graph, node: URIRef) -> str:
     labels: Iterable[Node] = graph.objects(node, RDFS.label)
     by_lang = {getattr(label, "language", None): str(label) for label in labels}
-    return by_lang.get("da") or by_lang.get("en") or _curie(str(node))
+    return by_lang.get("da") or by_lang.get("en") or curie(str(node))
 
-
-def _curie(iri: str) -> str:
-    for prefix, namespace in (("kb:", str(KB)), ("ekb:", str(EKB))):
-        if iri.startswith(namespace):
-            return prefix + iri[len(namespace) :]
-    return iri

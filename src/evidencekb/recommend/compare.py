@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from evidencekb import messages
+from evidencekb.namespaces import curie
 from evidencekb.recommend.evaluate import check_lang, recommender
-from evidencekb.recommend.explain import curie
 from evidencekb.recommend.facts import Facts
 from evidencekb.recommend.patient import parse_patient
 from evidencekb.recommend.records import load_json_file

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from evidencekb import messages
-from evidencekb.namespaces import PREFIXES
+from evidencekb.namespaces import curie
 from evidencekb.recommend.facts import Facts
 from evidencekb.recommend.rules import IggCondition, RuleBook, RuleInfo, Unit, Window
 
@@ -226,15 +226,6 @@ def _stop_sentences(rules: RuleBook, facts: Facts, answer: dict[str, Any], lang:
 # --- the text report ---------------------------------------------------------------------------------
 
 _IRI = re.compile(r"<?(https?://[^\s;,()<>\"]+)>?")
-
-
-def curie(iri: str) -> str:
-    """`kb:council-stop-general` for a full IRI in one of the project's namespaces (else the IRI)."""
-    best = ""
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(str(namespace)) and len(str(namespace)) > len(best):
-            best, name = str(namespace), prefix
-    return f"{name}:{iri[len(best):]}" if best else iri
 
 
 def curies(text: str) -> str:
