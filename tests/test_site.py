@@ -424,3 +424,38 @@ def test_the_language_switch_keeps_the_reader_on_the_same_page(built: Path) -> N
             assert match, f"{here}: no switch to {lang}"
             target, _ = _target(built, here, match.group(1))
             assert target == there.resolve(), f"{here} → {match.group(1)}"
+
+
+def test_every_council_rule_has_a_page_linked_from_the_home_page(built: Path, kb: Graph) -> None:
+    from evidencekb.why import council_rules
+
+    rules = council_rules(local_engine(kb))
+    assert rules, "no council rules"
+    for root in (built, built / "en"):
+        home = _parse(root / "index.html")
+        for rule in rules:
+            page = root / "rules" / rule["localName"] / "index.html"
+            assert page.is_file(), f"no page for {rule['localName']} in {root}"
+            text = page.read_text(encoding="utf-8")
+            for heading in ("Rationale", "Begrundelse"):
+                if heading in text:
+                    break
+            else:
+                raise AssertionError(f"{page}: no rationale section")
+            assert any(href.rstrip("/").endswith(f"rules/{rule['localName']}") for href in home.links), \
+                f"the home page of {root} does not link to the page of {rule['localName']}"
+    english = (built / "en" / "rules" / rules[0]["localName"] / "index.html").read_text(encoding="utf-8")
+    assert 'lang="da"' in english and "translation" in english
+
+
+def test_the_agreement_page_exists_in_both_languages(built: Path) -> None:
+    assert "Hvor er kilderne enige?" in (built / "agreement" / "index.html").read_text(encoding="utf-8")
+    english = (built / "en" / "agreement" / "index.html").read_text(encoding="utf-8")
+    assert "Where do the sources agree?" in english and "ekb-verdict-" in english
+    assert any(href.rstrip("/").endswith("agreement") for href in _parse(built / "index.html").links)  # navigation
+
+
+def test_the_fhir_bundle_is_a_download(built: Path) -> None:
+    bundle = json.loads((built / "downloads" / "evidencekb.fhir.json").read_text(encoding="utf-8"))
+    assert bundle["resourceType"] == "Bundle" and bundle["entry"]
+    assert "evidencekb.fhir.json" in (built / "downloads" / "index.html").read_text(encoding="utf-8")

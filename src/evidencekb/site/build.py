@@ -5,8 +5,8 @@ site (same page paths, its own MkDocs build with `theme.language`, navigation ti
 messages/site.toml). Steps per language (progress on stderr): query the graph and write Markdown into a
 temporary docs folder (`evidencekb.site.pages`), copy the browser assets (Oxigraph WebAssembly and
 Mermaid from site/node_modules, our JS and CSS from site/assets), write the downloads (graph as Turtle
-and JSON-LD, tables as CSV), run `mkdocs build` in strict mode. Only then is the new site swapped into
-place (`evidencekb.site.outdir`): a failure at any step leaves the previous site untouched.
+and JSON-LD, the FHIR R5 Bundle, tables as CSV), run `mkdocs build` in strict mode. Only then is the new
+site swapped into place (`evidencekb.site.outdir`): a failure at any step leaves the previous site untouched.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ NAV = (  # (messages key under site.nav, page); "tables" expands to the index an
     ("home", "index.md"), ("tables", "tables/index.md"), ("studies", "studies/index.md"),
     ("reports", "reports/index.md"), ("therapies", "therapies/index.md"), ("diseases", "diseases/index.md"),
     ("organisations", "organisations/index.md"), ("search", "search-strategy.md"), ("query", "query.md"),
-    ("downloads", "downloads/index.md"), ("audit", "audit.md"),
+    ("agreement", "agreement.md"), ("downloads", "downloads/index.md"), ("audit", "audit.md"),
 )
 
 
@@ -89,7 +89,8 @@ def _intro(lang: str) -> str:
 
 def generate_docs(docs: Path, graph: Graph, lang: str = "da", *, engine: Engine | None = None,
                   audit: Callable[[], list[Any]] | None = None) -> dict[str, str]:
-    """Write every generated page, asset and download of one language into `docs`; return {path: Markdown}."""
+    """Write every generated page, asset and download of one language into `docs`; return {path: Markdown}
+    (and the FHIR Bundle download, JSON, which the Downloads page generates with its link)."""
     engine = engine or local_engine(graph, "oxigraph")
     if audit is None:
         audit = functools.cache(functools.partial(collect_findings, graph=graph, engine=engine))

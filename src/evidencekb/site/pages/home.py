@@ -16,7 +16,8 @@ from evidencekb.namespaces import EKB, KB
 from evidencekb.site import jsonld
 from evidencekb.site.context import PageContext, front_matter
 from evidencekb.site.criteria import action_text, conditions, criterion_window, flowchart, igg_text, window_text
-from evidencekb.site.text import bullet_list, chip, indent, md, number, table
+from evidencekb.site.pages.rules import rule_iris, rule_path
+from evidencekb.site.text import bullet_list, chip, indent, link, md, number, table
 
 CHILD = EKB["population-child"]
 NO_INFECTION = EKB["infection-none"]
@@ -69,7 +70,7 @@ def summary_card(ctx: PageContext, criteria: list[Any], kind: str) -> str:
         lead.append(" + ".join(md(m.label(t)) for t in therapies))
     if common_event:
         lead.append(md(ctx.t("home.time_from", event=m.label(common_event))))
-    items = []
+    items, rules = [], rule_iris(ctx)
     for criterion in sorted(criteria, key=lambda c: _order(ctx, c)):
         chips = []
         if CHILD in facts.values(criterion, "population"):
@@ -94,7 +95,10 @@ def summary_card(ctx: PageContext, criteria: list[Any], kind: str) -> str:
             chips.append(chip(md(m.label(infection)), "infection"))
         action = chip("→ " + md(action_text(m, criterion)), f"action-{kind}")
         source = f'<span class="ekb-card__source">{ctx.provenance(criterion)}</span>'
-        items.append(f'<li markdown><span class="ekb-card__label">{md(m.label(criterion))}</span><br>'
+        label = md(m.label(criterion))
+        if str(criterion) in rules:  # the rule's page: rationale, evidence, revision trigger
+            label = link(m.label(criterion), ctx.to(rule_path(criterion)))
+        items.append(f'<li markdown><span class="ekb-card__label" markdown>{label}</span><br>'
                      f'{" ".join(chips)} {action} {source}</li>')
     return (f'<div class="ekb-card ekb-card--{kind}" markdown>\n\n'
             f'<p class="ekb-card__title" markdown>{md(ctx.t(f"criteria.{kind}"))}</p>\n\n'

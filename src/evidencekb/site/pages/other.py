@@ -1,22 +1,27 @@
 """The search strategy, the in-browser SPARQL page, downloads and the audit.
 
 Queries: search.rq and search-lines.rq (search-strategy.md); queries/site/example-*.rq and
-queries/questions/*.rq (query.md); the audit's own queries (audit.md, through evidencekb.checks.audit).
+queries/questions/*.rq (query.md); the audit's own queries (audit.md, through evidencekb.checks.audit);
+queries/fhir/ (the FHIR R5 Bundle on downloads/index.md, through evidencekb.fhir.export: `pages` returns it as
+the file downloads/evidencekb.fhir.json beside the page, so the link and the file come from one export).
 """
 
 from __future__ import annotations
 
 import html
+import sys
 from typing import Any
 
 from rdflib import URIRef
 
+from evidencekb.fhir.export import export_text
 from evidencekb.namespaces import curie
 from evidencekb.site.context import PageContext, front_matter
 from evidencekb.site.query import examples, query_widget
 from evidencekb.site.text import bullet_list, link, md, table
 
 PAGE_MAP = "assets/ekb-pages.json"  # docs-relative; read by assets/ekb-query.js
+FHIR_BUNDLE = "evidencekb.fhir.json"  # in downloads/: `evidencekb export --format fhir`
 
 
 def search_strategy(ctx: PageContext) -> str:
@@ -60,12 +65,23 @@ def query_page(ctx: PageContext) -> str:
                            pages_url=ctx.html_to(PAGE_MAP), root_url=root or "./", words=words))
 
 
-def downloads(ctx: PageContext) -> str:
+def fhir_bundle(ctx: PageContext) -> str | None:
+    """The addendum as a FHIR R5 Bundle (JSON), or None (with a warning) when the graph cannot give one."""
+    try:
+        return export_text(ctx.model.engine)
+    except Exception as error:  # the rest of the site still builds; the Downloads page says so
+        print(f"site: warning: the FHIR bundle could not be generated: {error!r}", file=sys.stderr)
+        return None
+
+
+def downloads(ctx: PageContext, fhir: bool = True) -> str:
     ctx = ctx.at("downloads/index.md")
-    items = [link(ctx.t("downloads.turtle"), "evidencekb.ttl"), link(ctx.t("downloads.jsonld"), "evidencekb.jsonld")]
+    items = [link(ctx.t("downloads.turtle"), "evidencekb.ttl"), link(ctx.t("downloads.jsonld"), "evidencekb.jsonld"),
+             link(ctx.t("downloads.fhir"), FHIR_BUNDLE) if fhir else md(ctx.t("downloads.fhir_failed"))]
     tables = [link(ctx.t("downloads.table", id=t), f"table-{t}.csv") for t in ctx.tables.ids() if ctx.tables.ok(t)]
     return (front_matter("Downloads") + "# Downloads\n\n" + f"{ctx.t('downloads.lead')}\n\n"
-            + bullet_list(items) + f"\n## {ctx.t('downloads.tables')}\n\n"
+            + bullet_list(items) + f"\n## {ctx.t('downloads.fhir_heading')}\n\n{ctx.t('downloads.fhir_note')}\n"
+            + f"\n## {ctx.t('downloads.tables')}\n\n"
             + (bullet_list(tables) or ctx.tables.missing_note()))
 
 
@@ -99,5 +115,9 @@ def _iri_ref(ctx: PageContext, iri: object) -> str:
 
 
 def pages(ctx: PageContext) -> dict[str, str]:
-    return {"search-strategy.md": search_strategy(ctx), "query.md": query_page(ctx),
-            "downloads/index.md": downloads(ctx), "audit.md": audit_page(ctx)}
+    bundle = fhir_bundle(ctx)
+    out = {"search-strategy.md": search_strategy(ctx), "query.md": query_page(ctx),
+           "downloads/index.md": downloads(ctx, fhir=bundle is not None), "audit.md": audit_page(ctx)}
+    if bundle is not None:
+        out[f"downloads/{FHIR_BUNDLE}"] = bundle
+    return out
