@@ -165,7 +165,7 @@ def test_search_finds_a_study_and_opens_it(page: tuple[Any, Console], base_url: 
     search.click()
     search.fill("Dima")
     result = tab.locator(".md-search-result__item a[href*='studies/dima-2025']").first
-    result.wait_for(timeout=30_000)
+    result.wait_for(timeout=90_000)  # the search index is built in the browser first
     _shot(tab, "search")
     result.click()
     tab.wait_for_url("**/studies/dima-2025/**")

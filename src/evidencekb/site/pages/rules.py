@@ -118,7 +118,8 @@ def agreement(ctx: PageContext) -> str:
     text = agreement_page(space, ctx.lang, link)
     # its group headings are "<therapy code> · <phase>"; the site keeps " · " for "Dansk · English" labels
     text = "\n".join(line.replace(" · ", ": ", 1) if line.startswith("## ") else line for line in text.split("\n"))
-    return front_matter(ctx.t("nav.agreement")) + text + f"\n<style>\n{PAGE_CSS}\n</style>\n"
+    # the matrix (hundreds of rows) stays out of the search index: it would slow every search
+    return front_matter(ctx.t("nav.agreement"), search={"exclude": True}) + text + f"\n<style>\n{PAGE_CSS}\n</style>\n"
 
 
 def pages(ctx: PageContext) -> dict[str, str]:
