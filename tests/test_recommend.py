@@ -63,8 +63,9 @@ CASES = [
      "stop-at-six-months", "2026-07-15", True),
     ("mgdl-600-is-6", {"igg_value": 600, "igg_unit": "mg/dL"}, "adult", "within-6-months", "do-not-start",
      "not-applicable", None, True),
-    ("within-infections-still-six-month-stop", {"infections": True}, "adult", "within-6-months", "start",
-     "stop-at-six-months", "2026-07-15", True),
+    # a new start with infections: the same stop rule as an already-started course on that basis (issue 13)
+    ("within-infections-general-stop-not-settled", {"infections": True}, "adult", "within-6-months", "start",
+     "general-stop-rules", "2026-09-01", False),
     ("day-before-six-months", {"assessment_date": "2026-07-14"}, "adult", "within-6-months", "start",
      "stop-at-six-months", "2026-07-15", True),
     # from six months, IgG < 4 g/L without infections: 4.3 says do not start (issue 13 §4)
@@ -188,10 +189,25 @@ def test_unsettled_case_is_reported_with_closest_rule() -> None:
     assert any("Not settled by the text" in s for s in answer["explanation"])
 
 
-def test_hypothetical_start_with_infections_notes_the_wording() -> None:
-    answer = recommend_data(patient(infections=True))
-    assert answer["stop"]["decision"] == "stop-at-six-months"
-    assert any("without preceding infections" in s for s in answer["explanation"])
+def test_both_entry_paths_give_the_same_stop_and_name_the_reading() -> None:
+    """Issue 13: a course started within six months because of infections gets one answer, whether it is
+    entered as already started or evaluated as a new start, and the answer says which reading it follows."""
+    new_start = recommend_data(patient(infections=True))
+    started = recommend_data(patient(infections=True, ig={"status": "ongoing", "start_date": "2026-03-01",
+                                                          "started_before_therapy": False,
+                                                          "start_basis": "infections"}))
+    for answer in (new_start, started):
+        stop = answer["stop"]
+        assert (stop["decision"], stop["rule"], stop["settled"]) == (
+            "general-stop-rules", KB + "council-stop-general", False)
+        assert stop["alternative_rule"] == KB + "council-stop-at-six-months"
+        assert any("the other reading of the text would apply" in s for s in answer["explanation"])
+    assert new_start["stop"]["window"] == started["stop"]["window"]
+
+
+def test_new_start_without_infections_keeps_the_six_month_stop() -> None:
+    stop = recommend_data(patient(infections=False))["stop"]
+    assert (stop["decision"], stop["settled"], "alternative_rule" in stop) == ("stop-at-six-months", True, False)
 
 
 def test_during_substitution_caveat() -> None:

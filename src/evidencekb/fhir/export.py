@@ -31,6 +31,11 @@ def _rows(engine: Engine, name: str) -> list[dict[str, Any]]:
     return [dict(row) for row in engine.select(query_text(f"fhir/{name}")).rows]
 
 
+def _flag(value: Any) -> bool | None:
+    """A boolean the data may leave out (None)."""
+    return None if value is None else str(value).lower() in ("true", "1")
+
+
 def _s(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -82,7 +87,8 @@ class Assembler:
     def plans(self) -> None:
         rules = _dedupe(_rows(self.engine, "rules"), "rule")
         annotations = _rows(self.engine, "stop-annotations")
-        hypothetical = {str(r["startRule"]): str(r["basisCode"]) for r in _rows(self.engine, "hypothetical-starts")}
+        hypothetical = [logic.ImpliedStart(str(r["startRule"]), str(r["basisCode"]), _flag(r.get("whenInfections")))
+                        for r in _rows(self.engine, "hypothetical-starts")]
         boundary = _rows(self.engine, "phase-boundary")[0]
         council = logic.council_groups(self.codes, rules, annotations, hypothetical, boundary, COUNCIL)
         starts, stops = council.starts, council.stops

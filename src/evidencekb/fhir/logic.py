@@ -287,6 +287,24 @@ def _chooser(ordered: Sequence[Candidate], names: Mapping[str, str]) -> str:
     return expression
 
 
+@dataclass(frozen=True)
+class ImpliedStart:
+    """A start rule deciding now opens a course on `basis`; `when_infections`: only for that infections flag."""
+    rule: str
+    basis: str
+    when_infections: bool | None = None
+
+
+def _implied_condition(implied: ImpliedStart, same_rule: Sequence[ImpliedStart]) -> str:
+    """When this implied start applies, besides its rule being chosen: its infections flag, or (without one)
+    none of the same rule's implied starts with a flag applying."""
+    if implied.when_infections is not None:
+        return INFECTIONS if implied.when_infections else _not(INFECTIONS)
+    flagged = [INFECTIONS if other.when_infections else _not(INFECTIONS)
+               for other in same_rule if other.when_infections is not None]
+    return _not(_any(flagged)) if flagged else TRUE
+
+
 @dataclass
 class Groups:
     variables: list[tuple[str, str]]
@@ -295,7 +313,7 @@ class Groups:
 
 
 def council_groups(codes: Codes, rules: Sequence[Mapping[str, Any]], annotations: Sequence[Mapping[str, Any]],
-                   hypothetical: Mapping[str, str], boundary: Mapping[str, Any], issuer: str) -> Groups:
+                   hypothetical: Sequence[ImpliedStart], boundary: Mapping[str, Any], issuer: str) -> Groups:
     """The council's start and stop candidates, each with its selection check, and the variables they use."""
     decided = [r for r in rules if r.get("decisionCode") is not None
                and (str(r.get("issuer")) == issuer or _true(r.get("isDefault"), False))]
@@ -313,7 +331,7 @@ def council_groups(codes: Codes, rules: Sequence[Mapping[str, Any]], annotations
         ids = [f"'{local_id(r)}'" for r in rules_ if r in start_names]
         return f"%startDecision.where($this in ({' | '.join(ids)})).exists()" if ids else FALSE
 
-    starting = chosen(hypothetical)
+    starting = chosen(implied.rule for implied in hypothetical)
     not_ongoing = _not(ONGOING)
 
     def timing_is(code: str) -> str:
@@ -333,7 +351,10 @@ def council_groups(codes: Codes, rules: Sequence[Mapping[str, Any]], annotations
             course = _all([ONGOING, "%courseBasis.exists().not()"])
         else:
             course = _all([ONGOING, f"%courseBasis.where($this = '{code}').exists()"])
-        now = _all([not_ongoing, chosen(rule for rule, basis in hypothetical.items() if basis == code)])
+        opening = [_all([chosen([implied.rule]),
+                         _implied_condition(implied, [o for o in hypothetical if o.rule == implied.rule])])
+                   for implied in hypothetical if implied.basis == code]
+        now = _all([not_ongoing, _any(opening)])
         return _any([course, now])
 
     def stop_condition(rule_row: Mapping[str, Any], named: Mapping[str, Any]) -> str:

@@ -114,7 +114,7 @@ class Recommender:
         """The immunoglobulin course whose stop rule is wanted: the running one, or the one starting now."""
         if facts.course_timing is not None:
             return facts.course_timing, facts.course_basis or EKB["basis-unspecified"]
-        basis = self.rules.hypothetical_basis(str(start["rule"])) if start else None
+        basis = self.rules.hypothetical_basis(str(start["rule"]), facts.patient.infections) if start else None
         if basis is None:
             return EKB["timing-not-started"], EKB["basis-unspecified"]
         timing = EKB["timing-within-window"] if facts.phase == "within-6-months" else EKB["timing-after-window"]
@@ -161,7 +161,10 @@ class Recommender:
         if not settled:
             answer["stop"]["closest_rule"] = governing
             answer["stop"]["annotation"] = stop["rule"]
-            answer["stop"]["note"] = self.rules.info(stop["rule"], lang).label
+            note = self.rules.info(stop["rule"], lang)
+            answer["stop"]["note"] = note.label
+            if note.get("alternative") is not None:
+                answer["stop"]["alternative_rule"] = str(note.get("alternative"))
         _stop_dates(p, answer["stop"], gov_info)
         answer["explanation"] = explain.sentences(self.rules, facts, answer, lang)
         return answer

@@ -193,12 +193,6 @@ def _stop_sentences(rules: RuleBook, facts: Facts, answer: dict[str, Any], lang:
         out.append(prefix + _m("sentence.stop-at-date", lang, date=stop["date"], when=when, cite=cite(gov)))
         if p.immunoglobulin.status == "ongoing" and stop["date"] < p.assessment_date.isoformat():
             out.append(_m("sentence.overdue", lang, date=stop["date"], cite=cite(gov)))
-        if p.infections and hypothetical:
-            start = rules.info(answer["start"]["rule"], lang)
-            out.append(_m("sentence.infections-note", lang, when=when,
-                          start_section=start.sections[0][1] if start.sections else "?",
-                          stop_section=gov.sections[0][1] if gov.sections else "?",
-                          cite=cite(gov, answer["start"]["rule"])))
     elif "window" in stop and window is not None:
         months = stop.get("reevaluation_interval_months")
         reevaluation = _m("sentence.reevaluation", lang, months=months) if months is not None else ""
@@ -218,7 +212,9 @@ def _stop_sentences(rules: RuleBook, facts: Facts, answer: dict[str, Any], lang:
         head, colon, rest = note.partition(": ")
         if colon and head.lower() == _m("sentence.unsettled-prefix", lang):  # "Not settled: …" → "…"
             note = rest
+        alternative = note_info.get("alternativeLabel")
         out.append(_m("sentence.unsettled", lang, note=note, closest=gov.label,
+                      alternative=_m("sentence.unsettled-alternative", lang, label=alternative) if alternative else "",
                       cite=cite(note_info, stop["closest_rule"])))
     return out
 

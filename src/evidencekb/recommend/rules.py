@@ -98,7 +98,7 @@ class RuleBook:
         self.engine = engine
         self._therapy: dict[str, tuple[URIRef, str, URIRef | None, str | None]] = {}
         self._info: dict[tuple[str, str], RuleInfo] = {}
-        self._hypothetical: dict[str, URIRef | None] = {}
+        self._hypothetical: dict[tuple[str, bool], URIRef | None] = {}
         self.boundary = self._phase_boundary()
         self.populations = self._populations()
         self.codes = self._codes()
@@ -175,12 +175,14 @@ class RuleBook:
             self._therapy[key] = (URIRef(str(row["therapyClass"])), str(row["classCode"]), product, name)
         return self._therapy[key]
 
-    def hypothetical_basis(self, start_rule: str) -> URIRef | None:
+    def hypothetical_basis(self, start_rule: str, infections: bool) -> URIRef | None:
         """The basis on which a start decided now under `start_rule` starts immunoglobulin (None: no course)."""
-        if start_rule not in self._hypothetical:
-            rows = self.engine.select(query("hypothetical-start"), {"startRule": URIRef(start_rule)}).rows
-            self._hypothetical[start_rule] = URIRef(str(rows[0]["igStartBasis"])) if rows else None
-        return self._hypothetical[start_rule]
+        key = (start_rule, infections)
+        if key not in self._hypothetical:
+            rows = self.engine.select(query("hypothetical-start"),
+                                      {"startRule": URIRef(start_rule), "infections": Literal(infections)}).rows
+            self._hypothetical[key] = URIRef(str(rows[0]["igStartBasis"])) if rows else None
+        return self._hypothetical[key]
 
     # --- rules ----------------------------------------------------------------------------------
 
