@@ -7,7 +7,6 @@ a mismatch shows which cell (row, column) differs and how.
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 import re
@@ -20,6 +19,7 @@ from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from evidencekb import tables
 from evidencekb.cli import main
 from evidencekb.errors import InputError
+from evidencekb.formats import markdown_inline
 from evidencekb.sparql.core import Engine, OxigraphEngine, RdflibEngine, query_text
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -114,26 +114,25 @@ def parse_markdown_table(text: str) -> tuple[list[str], list[list[str]]]:
         return [unescape_markdown(part.strip()) for part in parts]
 
     header, separator, *body = table_lines
-    assert set(separator.replace("|", "").split()) == {"---"}
+    assert {part.strip() for part in separator.strip().split("|")[1:-1]} == {"---"}
     return cells(header), [cells(line) for line in body]
 
 
 def unescape_markdown(text: str) -> str:
     text = text.replace("<br>", "\n")
-    text = re.sub(r"\\([\\`*_\[\]|])", r"\1", text)
-    return html.unescape(text)
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)  # CommonMark: any ASCII punctuation may be escaped
 
 
 @pytest.mark.parametrize("table_id", tables.TABLE_IDS)
 def test_markdown_and_csv_render_the_same_rows(table_id: str, oxigraph: Engine) -> None:
     data, label = tables.table_result(table_id, engine=oxigraph)
     markdown = tables.to_markdown(data, label)
-    assert markdown.splitlines()[0] == f"### {label}. {tables.markdown_text(data['title'])}"
+    assert markdown.splitlines()[0] == f"### {markdown_inline(label + '. ' + data['title'])}"
     header, body = parse_markdown_table(markdown)
     assert header == data["columns"]
     assert body == data["rows"]
     for footnote in data["footnotes"]:
-        assert tables.markdown_text(footnote) in markdown
+        assert markdown_inline(footnote) in markdown
     records = list(csv.reader(io.StringIO(tables.to_csv(data), newline="")))
     assert records == [data["columns"], *data["rows"]]
 
@@ -144,6 +143,17 @@ def test_markdown_escapes_pipes_and_newlines() -> None:
     assert "| a\\|b | c |" in text
     assert "| 1 \\| 2 | x<br>y \\*z\\* |" in text
     assert text.rstrip().endswith("\\*f")
+
+
+def test_table_command_and_site_share_one_markdown_renderer() -> None:
+    from evidencekb.site import text as site_text
+
+    data = {"id": "x", "title": "<b>", "columns": ["a & b", "c"], "rows": [["<script>", "[l](u)"]], "footnotes": []}
+    text = tables.to_markdown(data)
+    assert "| a \\& b | c |" in text and "| \\<script\\> | \\[l\\]\\(u\\) |" in text
+    assert text.startswith("### \\<b\\>\n")
+    cells = [[site_text.cell(c) for c in row] for row in data["rows"]]
+    assert site_text.table([site_text.cell(c) for c in data["columns"]], cells) in text
 
 
 def test_csv_is_rfc_4180() -> None:

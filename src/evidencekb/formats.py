@@ -1,13 +1,22 @@
-"""Plain-text output formats shared by several commands: CSV (RFC 4180, or the Excel flavour)."""
+"""Plain-text output formats shared by several commands: CSV (RFC 4180, or the Excel flavour) and
+Markdown (escaped text and pipe tables, for `evidencekb table` and the site alike).
+
+Markdown escaping: every ASCII punctuation mark gets a backslash (CommonMark lets any of them be
+escaped, and the site's MkDocs enables `pymdownx.escapeall` for the same rule), so text from the graph
+such as ``<script>``, ``*bold*`` or ``a | b`` renders literally; each line is stripped and line breaks
+become `<br>` (empty lines are dropped).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
+import string
 from collections.abc import Iterable, Sequence
 
 _NUMBER = re.compile(r"^-?\d+\.\d+$")
+_PUNCTUATION = frozenset(string.punctuation)
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[Sequence[object]], excel: bool = False) -> str:
@@ -24,3 +33,26 @@ def csv_text(columns: Sequence[str], rows: Iterable[Sequence[object]], excel: bo
 
 def _decimal_comma(cell: str) -> str:
     return cell.replace(".", ",") if _NUMBER.match(cell) else cell
+
+
+def markdown_inline(text: object) -> str:
+    """`text` as inline Markdown that renders literally (see the module docstring); lines joined by `<br>`."""
+    lines = [line.strip() for line in str(text).splitlines()]
+    return "<br>".join(_escape_line(line) for line in lines if line)
+
+
+def _escape_line(line: str) -> str:
+    return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in line)
+
+
+def markdown_cell(text: object) -> str:
+    """A table cell: like `markdown_inline`, and "" for None or whitespace only."""
+    return markdown_inline(text) if text is not None and str(text).strip() else ""
+
+
+def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """A pipe table. Headers and cells must already be Markdown (escaped with `markdown_cell`)."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    for row in rows:
+        lines.append("| " + " | ".join(c.replace("\n", "<br>") for c in row) + " |")
+    return "\n".join(lines) + "\n"

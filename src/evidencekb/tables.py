@@ -15,7 +15,7 @@ from typing import Any
 from rdflib import Literal
 
 from evidencekb.errors import InputError
-from evidencekb.formats import csv_text
+from evidencekb.formats import csv_text, markdown_cell, markdown_inline, markdown_table
 from evidencekb.namespaces import KB
 from evidencekb.sparql.core import Engine, query_text
 from evidencekb.sparql.engines import get_engine
@@ -106,38 +106,16 @@ def to_csv(data: TableData, excel: bool = False) -> str:
     return csv_text(data["columns"], data["rows"], excel=excel)
 
 
-_MARKDOWN_ESCAPES = str.maketrans(
-    {
-        "\\": "\\\\",
-        "`": "\\`",
-        "*": "\\*",
-        "_": "\\_",
-        "[": "\\[",
-        "]": "\\]",
-        "|": "\\|",
-        "&": "&amp;",
-        "<": "&lt;",
-        ">": "&gt;",
-    }
-)
-
-
-def markdown_text(text: str) -> str:
-    """Text safe inside a Markdown paragraph or pipe-table cell: specials escaped, newlines as <br>."""
-    lines = [line.strip().translate(_MARKDOWN_ESCAPES) for line in text.split("\n")]
-    return "<br>".join(lines)
-
-
 def to_markdown(data: TableData, label: str = "") -> str:
-    """A heading with the title, a pipe table (renders in MkDocs), then the footnotes as paragraphs."""
+    """A heading with the title, a pipe table (renders in MkDocs), then the footnotes as paragraphs.
+
+    Escaped and laid out by `evidencekb.formats` (the site's tables use the same renderer)."""
     heading = f"{label}. {data['title']}" if label else data["title"]
-    lines = [f"### {markdown_text(heading)}", ""]
-    lines.append("| " + " | ".join(markdown_text(c) for c in data["columns"]) + " |")
-    lines.append("|" + "|".join(" --- " for _ in data["columns"]) + "|")
-    for row in data["rows"]:
-        lines.append("| " + " | ".join(markdown_text(cell) for cell in row) + " |")
+    table = markdown_table([markdown_cell(c) for c in data["columns"]],
+                           ([markdown_cell(c) for c in row] for row in data["rows"]))
+    lines = [f"### {markdown_inline(heading)}", "", table.rstrip("\n")]
     for footnote in data["footnotes"]:
-        lines += ["", markdown_text(footnote)]
+        lines += ["", markdown_inline(footnote)]
     return "\n".join(lines) + "\n"
 
 

@@ -1,37 +1,26 @@
 """Markdown building blocks for the site: escaping of data text, slugs, tables, links.
 
 Every string that comes from the graph goes through `md()` (or `cell()` inside a table), so a
-label such as ``<script>`` or ``*bold*`` renders literally. It relies on `pymdownx.escapeall`
-(enabled in site/mkdocs.yml), which lets a backslash escape any character.
+label such as ``<script>`` or ``*bold*`` renders literally. `md`, `cell` and `table` are
+`evidencekb.formats`' Markdown renderer (the one `evidencekb table` uses too); the escaping relies on
+`pymdownx.escapeall` (enabled in site/mkdocs.yml), which lets a backslash escape any character.
 """
 
 from __future__ import annotations
 
 import html
 import re
-import string
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
-_PUNCTUATION = frozenset(string.punctuation)
+from evidencekb.formats import markdown_cell, markdown_inline, markdown_table
+
 _SLUG = re.compile(r"[^a-z0-9._-]+")
 
 
-def md(text: object) -> str:
-    """`text` as inline Markdown that renders literally: every ASCII punctuation mark is escaped.
-
-    Line breaks in the data become `<br>` (the only HTML this module adds itself).
-    """
-    lines = [line.strip() for line in str(text).splitlines()]
-    return "<br>".join(_escape_line(line) for line in lines if line)
-
-
-def _escape_line(line: str) -> str:
-    return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in line)
-
-
-def cell(text: object) -> str:
-    """A table cell: like `md()`, never empty-looking because of whitespace only."""
-    return md(text) if text is not None and str(text).strip() else ""
+#: Escaping and tables are `evidencekb.formats`' (one renderer for `evidencekb table` and the site).
+md = markdown_inline
+cell = markdown_cell
+table = markdown_table
 
 
 def attr(text: object) -> str:
@@ -49,14 +38,6 @@ def slug(iri: str) -> str:
     last = re.split(r"[#/]", str(iri).rstrip("/#"))[-1]
     value = _SLUG.sub("-", last.lower()).strip("-.")
     return value or "entity"
-
-
-def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    """A Markdown table. Headers and cells must already be Markdown (escaped with `md()`/`cell()`)."""
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    for row in rows:
-        lines.append("| " + " | ".join(c.replace("\n", "<br>") for c in row) + " |")
-    return "\n".join(lines) + "\n"
 
 
 def bullet_list(items: Iterable[str]) -> str:
