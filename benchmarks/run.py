@@ -36,7 +36,7 @@ from evidencekb.errors import EvidenceKBError  # noqa: E402
 from evidencekb.namespaces import DEFAULT_GRAPH  # noqa: E402
 from evidencekb.questions import questions  # noqa: E402
 from evidencekb.rdf.turtle import load_ontology  # noqa: E402
-from evidencekb.sparql.core import OxigraphEngine, RdflibEngine  # noqa: E402
+from evidencekb.sparql.local import OxigraphEngine, RdflibEngine  # noqa: E402
 from evidencekb.sparql.remote import RemoteEngine  # noqa: E402
 from evidencekb.store.load import replace_graph  # noqa: E402
 

@@ -12,7 +12,7 @@ from evidencekb import project
 from evidencekb.checks.audit import audit_checks, collect_findings, run_check
 from evidencekb.cli import main
 from evidencekb.rdf.turtle import load_graph, load_ontology
-from evidencekb.sparql.core import local_engine
+from evidencekb.sparql.engines import local_engine
 
 FIXTURES = Path(__file__).parent / "audit"
 KB = "https://w3id.org/evidencekb/id/"

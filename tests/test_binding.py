@@ -18,7 +18,7 @@ from evidencekb import project
 from evidencekb.errors import InputError
 from evidencekb.rdf.cache import knowledge_base, knowledge_store
 from evidencekb.sparql.bind import bind_terms, query_facts
-from evidencekb.sparql.core import OxigraphEngine, RdflibEngine
+from evidencekb.sparql.local import OxigraphEngine, RdflibEngine
 
 EKB = "https://w3id.org/evidencekb/ontology#"
 PREFIX = f"PREFIX ekb: <{EKB}>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"

@@ -7,7 +7,8 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from evidencekb.namespaces import EKB, KB
-from evidencekb.sparql.core import local_engine, query_text
+from evidencekb.sparql.core import query_text
+from evidencekb.sparql.engines import local_engine
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,8 @@ from evidencekb.cli import main
 from evidencekb.namespaces import KB
 from evidencekb.questions import format_result, list_questions, questions, run_question
 from evidencekb.rdf.turtle import load_ontology
-from evidencekb.sparql.core import OxigraphEngine, QueryResult, RdflibEngine, query_text
+from evidencekb.sparql.core import QueryResult, query_text
+from evidencekb.sparql.local import OxigraphEngine, RdflibEngine
 
 NAMES = [q.name for q in questions()]
 REQUIRED = {

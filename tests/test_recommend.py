@@ -428,7 +428,7 @@ def test_batch_unknown_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 def test_rdflib_engine_gives_the_same_answers(kb) -> None:  # noqa: ANN001
     from evidencekb.recommend.evaluate import Recommender
     from evidencekb.recommend.patient import parse_patient
-    from evidencekb.sparql.core import RdflibEngine
+    from evidencekb.sparql.local import RdflibEngine
 
     reference = Recommender(RdflibEngine(kb))
     for case in CASES:

@@ -22,7 +22,7 @@ from evidencekb.namespaces import EKB, KB
 from evidencekb.recommend.evaluate import Recommender
 from evidencekb.recommend.explain import render_text
 from evidencekb.recommend.patient import parse_patient
-from evidencekb.sparql.core import local_engine
+from evidencekb.sparql.engines import local_engine
 
 BASE: dict[str, Any] = {
     "age": 62, "therapy": "car-t", "therapy_start": "2026-01-15", "assessment_date": "2026-03-01",

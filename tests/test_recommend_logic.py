@@ -15,7 +15,7 @@ from rdflib import Graph
 
 from evidencekb.recommend.evaluate import Recommender, recommend_data
 from evidencekb.recommend.patient import parse_patient
-from evidencekb.sparql.core import local_engine
+from evidencekb.sparql.engines import local_engine
 
 KB = "https://w3id.org/evidencekb/id/"
 AFTER_SIX: dict[str, Any] = {

@@ -22,7 +22,7 @@ from evidencekb.site.build import build_site, generate_docs
 from evidencekb.site.model import SiteModel
 from evidencekb.site.query import examples
 from evidencekb.site.text import md, slug
-from evidencekb.sparql.core import local_engine
+from evidencekb.sparql.engines import local_engine
 
 PRIMARY_STUDIES = 10
 SECONDARY_PUBLICATIONS = 8

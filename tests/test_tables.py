@@ -20,7 +20,8 @@ from evidencekb import tables
 from evidencekb.cli import main
 from evidencekb.errors import InputError
 from evidencekb.formats import markdown_inline
-from evidencekb.sparql.core import Engine, OxigraphEngine, RdflibEngine, query_text
+from evidencekb.sparql.core import Engine, query_text
+from evidencekb.sparql.local import OxigraphEngine, RdflibEngine
 
 GOLDEN = Path(__file__).parent / "golden"
 EKB = Namespace("https://w3id.org/evidencekb/ontology#")

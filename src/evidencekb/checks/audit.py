@@ -19,7 +19,8 @@ from rdflib.term import Node
 
 from evidencekb import project
 from evidencekb.namespaces import EKB, curie
-from evidencekb.sparql.core import Engine, QueryResult, local_engine, query_header
+from evidencekb.sparql.core import Engine, QueryResult, query_header
+from evidencekb.sparql.engines import local_engine
 
 DETAIL_VARIABLES = ("printed", "expected", "stated", "counted", "value", "number", "column", "kind")
 

@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.term import Node
+from rdflib import Graph
 
 from evidencekb.errors import InputError
 from evidencekb.namespaces import bind_prefixes
+from evidencekb.rdf.terms import from_oxigraph, to_oxigraph
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 #: The named graph that holds the ontology's files in the QC queries' dataset (`GRAPH <…> { }`).
 ONTOLOGY_GRAPH = "https://w3id.org/evidencekb/graph/ontology"
 #: The named graph of data given as an already parsed graph (no file names known).
@@ -78,28 +77,6 @@ def _parse(path: Path) -> tuple[list[ox.Quad], dict[str, str]]:
     return quads, dict(parser.prefixes)
 
 
-class _Converter:
-    """pyoxigraph terms → rdflib terms, remembering IRIs (most are repeated many times)."""
-
-    def __init__(self) -> None:
-        self.iris: dict[str, URIRef] = {}
-
-    def __call__(self, term: object) -> Node:
-        if isinstance(term, ox.NamedNode):
-            iri = self.iris.get(term.value)
-            if iri is None:
-                iri = self.iris[term.value] = URIRef(term.value)
-            return iri
-        if isinstance(term, ox.BlankNode):
-            return BNode(term.value)
-        if isinstance(term, ox.Literal):
-            if term.language:
-                return Literal(term.value, lang=term.language)
-            datatype = term.datatype.value
-            return Literal(term.value, datatype=None if datatype == _XSD_STRING else self(term.datatype))
-        raise InputError(f"unsupported RDF term {term!r} (RDF-star triples are not supported)")
-
-
 @dataclass
 class Dataset:
     """The parsed files: a pyoxigraph store with one named graph per data file (see module docstring)."""
@@ -121,7 +98,7 @@ class Dataset:
             for prefix, namespace in self.prefixes.items():
                 graph.bind(prefix, namespace, override=False)
             bind_prefixes(graph)
-            convert = _Converter()
+            convert = from_oxigraph
             graph.addN(
                 (convert(q.subject), convert(q.predicate), convert(q.object), graph)
                 for q in self.store.quads_for_pattern(None, None, None)
@@ -151,8 +128,6 @@ def load_dataset(ontology_files: Sequence[Path], data_files: Sequence[Path]) -> 
 
 def dataset_from_graphs(ontology: Graph, data: Graph) -> Dataset:
     """The same view of graphs that are already parsed (no file names: the data is one graph)."""
-    from evidencekb.sparql.core import to_oxigraph
-
     store = ox.Store()
     ontology_graph, data_graph = ox.NamedNode(ONTOLOGY_GRAPH), ox.NamedNode(DATA_GRAPH)
     for source, name in ((ontology, ontology_graph), (data, data_graph)):

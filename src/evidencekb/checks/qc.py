@@ -17,7 +17,8 @@ from rdflib.term import Node
 
 from evidencekb import project
 from evidencekb.checks.dataset import Dataset
-from evidencekb.sparql.core import from_oxigraph, query_header
+from evidencekb.rdf.terms import from_oxigraph
+from evidencekb.sparql.core import query_header
 
 
 def rule_files() -> list[Path]:

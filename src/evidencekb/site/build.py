@@ -37,7 +37,8 @@ from evidencekb.site.outdir import check_out, mark, prepare_parent, swap
 from evidencekb.site.pages import build_pages
 from evidencekb.site.pages.other import PAGE_MAP
 from evidencekb.site.tables import TableSource
-from evidencekb.sparql.core import Engine, local_engine
+from evidencekb.sparql.core import Engine
+from evidencekb.sparql.engines import local_engine
 from evidencekb.tables import TABLE_IDS
 
 LANGUAGES = ("da", "en")  # the first is the default language, at the site root; the others in <lang>/

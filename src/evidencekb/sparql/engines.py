@@ -8,11 +8,18 @@ straight from the Turtle files (`evidencekb.rdf.cache.knowledge_store`), never p
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from evidencekb import project
 from evidencekb.errors import InputError
 from evidencekb.project import Project
-from evidencekb.sparql.core import Engine, OxigraphEngine, RdflibEngine
+from evidencekb.rdf import cache as kb
+from evidencekb.sparql.core import Engine, query_text
+from evidencekb.sparql.local import OxigraphEngine, RdflibEngine
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+    from rdflib import Graph
 
 _remote_timeout: float | None = None
 
@@ -25,8 +32,6 @@ def set_remote_timeout(seconds: float) -> None:
 
 @cache
 def _local(kind: str, of: Project, allow_service: bool) -> Engine:
-    from evidencekb.rdf import cache as kb
-
     if kind == "oxigraph":
         return OxigraphEngine(kb.knowledge_store(), allow_service=allow_service)
     if kind == "rdflib":
@@ -42,6 +47,7 @@ def get_engine(
     `allow_service` lets a LOCAL query call other endpoints with SERVICE (refused otherwise).
     """
     if endpoint:
+        # Imported only for an endpoint: the HTTP modules cost ~15 ms of every command's start-up.
         from evidencekb.sparql.remote import RemoteEngine
 
         if _remote_timeout is None:
@@ -50,9 +56,19 @@ def get_engine(
     return _local(local, project.current(), allow_service)
 
 
+def local_engine(graph: Graph | ox.Store, kind: str = "oxigraph") -> Engine:
+    """An engine over `graph`: 'oxigraph' (default, fast) or 'rdflib' (reference).
+
+    The project's cached knowledge base gets the process's one shared store (no second copy).
+    """
+    if kind == "rdflib":
+        return RdflibEngine(graph)
+    if kind == "oxigraph":
+        return get_engine() if kb.is_knowledge_base(graph) else OxigraphEngine(graph)
+    raise InputError(f"unknown engine {kind!r} (use 'oxigraph' or 'rdflib')")
+
+
 def is_empty(engine: Engine) -> bool:
     """True when the engine's graph holds no triples (nothing loaded on an endpoint yet)."""
-    from evidencekb.sparql.core import query_text
-
     rows = engine.select(query_text("store/count-triples")).rows
     return not rows or int(rows[0]["n"]) == 0
