@@ -3,7 +3,8 @@
 Each table has one query, `queries/tables/table-<id>.rq`, that returns one solution per printed
 cell (row x column, with the cell's text already decided — including the derived criteria
 marks of Tables 3-1/3-2). This module only arranges those solutions into rows and renders them
-as JSON, Markdown or CSV; it holds no table content, thresholds or codes of its own.
+as JSON, Markdown or CSV; it holds no table content, thresholds or codes of its own. It binds and
+reads light terms (`evidencekb.terms`), so `evidencekb table` never imports rdflib.
 """
 
 from __future__ import annotations
@@ -12,13 +13,12 @@ import json
 import textwrap
 from typing import Any
 
-from rdflib import Literal
-
 from evidencekb.errors import InputError
 from evidencekb.formats import csv_text, markdown_cell, markdown_inline, markdown_table
-from evidencekb.namespaces import KB
+from evidencekb.namespaces import kb
 from evidencekb.sparql.core import Engine, query_text
 from evidencekb.sparql.engines import get_engine
+from evidencekb.terms import Literal
 
 TABLE_IDS: tuple[str, ...] = ("3-1", "3-2", "8-1", "8-2", "8-3", "8-4", "8-5", "8-6", "8-7")
 FORMATS: tuple[str, ...] = ("markdown", "csv", "json", "text")
@@ -45,17 +45,17 @@ def table_result(table_id: str, lang: str = "da", engine: Engine | None = None) 
     check_table_id(table_id)
     _check_lang(lang)
     engine = engine or get_engine()
-    result = engine.select(query_text(f"tables/table-{table_id}"), {"lang": Literal(lang)})
-    if not result.rows:
+    rows = engine.select(query_text(f"tables/table-{table_id}"), {"lang": Literal(lang)}).terms
+    if not rows:
         raise InputError(
             f"table {table_id}: the graph has no rows or columns for it "
             f"(expected ekb:TableRow/ekb:TableColumn nodes with ekb:inTable kb:table-{table_id} in data/tables/)"
         )
-    first = result.rows[0]
+    first = rows[0]
     title, label = str(first.get("title") or ""), str(first.get("label") or "")
     headings: dict[int, str] = {}
     cells: dict[int, dict[int, list[str]]] = {}
-    for solution in result.rows:
+    for solution in rows:
         row_pos, col_pos = int(solution["rowPos"]), int(solution["colPos"])  # type: ignore[arg-type]
         headings.setdefault(col_pos, str(solution.get("heading") or ""))
         row = cells.setdefault(row_pos, {})
@@ -86,8 +86,8 @@ def table_result(table_id: str, lang: str = "da", engine: Engine | None = None) 
 
 def _footnotes(table_id: str, lang: str, engine: Engine) -> list[str]:
     """The table's footnotes in `lang` where the graph has them in that language, else in Danish."""
-    result = engine.select(query_text("tables/footnotes"), {"table": KB[f"table-{table_id}"]})
-    texts = [t for t in result.column("text") if isinstance(t, Literal)]
+    result = engine.select(query_text("tables/footnotes"), {"table": kb[f"table-{table_id}"]})
+    texts = [t for t in result.term_column("text") if isinstance(t, Literal)]
     chosen = [t for t in texts if t.language == lang] or [t for t in texts if t.language in ("da", None)]
     return [str(t) for t in chosen]
 
@@ -174,6 +174,6 @@ def list_tables(lang: str = "da", endpoint: str | None = None, graph: str | None
     """One line per table that can be regenerated: its ID and printed title."""
     _check_lang(lang)
     engine = get_engine(endpoint, graph)
-    result = engine.select(query_text("tables/list"), {"lang": Literal(lang)})
-    titles = {str(row["notation"]): str(row.get("title") or "") for row in result.rows}
+    rows = engine.select(query_text("tables/list"), {"lang": Literal(lang)}).terms
+    titles = {str(row["notation"]): str(row.get("title") or "") for row in rows}
     return "\n".join(f"{table_id}  {titles.get(table_id, '(not in the graph)')}" for table_id in TABLE_IDS)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from evidencekb.namespaces import EKB, KB
+from evidencekb.namespaces import ekb, kb
 
 FHIR_BASE = "https://w3id.org/evidencekb/fhir/"
 LOINC = "http://loinc.org"
@@ -38,7 +38,7 @@ IGG_UNITS = {"g/L": 1, "mg/dL": 100}
 
 def scheme(name: str) -> str:
     """The FHIR code system of an ekb concept scheme (its IRI)."""
-    return str(EKB[name])
+    return str(ekb[name])
 
 
 THERAPY_SYSTEM = scheme("TherapyClassScheme")
@@ -56,7 +56,7 @@ _ID = re.compile(r"[^A-Za-z0-9\-.]")
 def local_id(iri: str) -> str:
     """A FHIR id from an IRI of the knowledge base (its local name, at most 64 characters)."""
     text = str(iri)
-    for base in (str(KB), str(EKB)):
+    for base in (str(kb), str(ekb)):
         if text.startswith(base):
             text = text[len(base):]
             break

@@ -1,9 +1,14 @@
-"""RDF terms between the two libraries, in one place: pyoxigraph (queries, loading) ↔ rdflib (pyshacl).
+"""RDF terms between the libraries, in one place: pyoxigraph (queries, loading), rdflib (pyshacl,
+graph code) and the library's own light terms (`evidencekb.terms`, what the fast commands use).
 
-`from_oxigraph` gives the rdflib term the rdflib engine would give (a plain string literal has no
-datatype; repeated IRIs are made once), `to_oxigraph` the reverse. Used by the local engines
-(results and bound values), by `checks.dataset` (the rdflib graph pyshacl validates) and by the
-QC queries. rdflib is imported on the first conversion, not with this module (it costs ~0.14 s).
+* `from_oxigraph` — the rdflib term the rdflib engine would give (a plain string literal has no
+  datatype; repeated IRIs are made once); `to_rdflib` the same from a light term.
+* `light` — a pyoxigraph or rdflib term as a light term (same rule for plain strings).
+* `to_oxigraph` — a light or rdflib term as a pyoxigraph term (bound values, copies into a store).
+
+Used by the local engines (results and bound values), `QueryResult` (its two views), `checks.dataset`
+(the rdflib graph pyshacl validates) and the QC queries. rdflib is imported on the first conversion to
+it, not with this module (it costs ~0.14 s of a command's start).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
+from evidencekb import terms
 from evidencekb.errors import InputError
 
 if TYPE_CHECKING:
@@ -20,7 +26,7 @@ if TYPE_CHECKING:
 else:
     Node = Any
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_STRING = terms.XSD_STRING
 
 
 @cache
@@ -52,8 +58,55 @@ def from_oxigraph(term: object) -> Node | None:
     raise InputError(f"unsupported RDF term {term!r} (RDF-star triples are not supported)")
 
 
+def to_rdflib(term: Node | terms.URIRef | terms.Literal | terms.BNode | None) -> Node | None:
+    """A light term as the rdflib term (an rdflib term or None unchanged)."""
+    kind = type(term)
+    if kind is terms.URIRef:
+        return _iri(str.__str__(term))
+    if kind is terms.Literal:
+        literal = _rdflib()[1]
+        if term.language:
+            return literal(str.__str__(term), lang=term.language)
+        datatype = term.datatype
+        return literal(str.__str__(term), datatype=None if datatype is None else _iri(str.__str__(datatype)))
+    if kind is terms.BNode:
+        return _rdflib()[0](str.__str__(term))
+    return term
+
+
+@lru_cache(maxsize=1 << 16)
+def _light_iri(value: str) -> terms.URIRef:
+    return terms.URIRef(value)
+
+
+def light(term: object) -> terms.URIRef | terms.Literal | terms.BNode | None:
+    """A pyoxigraph or rdflib term as a light term (None stays None; a light term unchanged)."""
+    if term is None or type(term) in (terms.URIRef, terms.Literal, terms.BNode):
+        return term  # type: ignore[return-value]
+    if isinstance(term, ox.NamedNode):
+        return _light_iri(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return terms.Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        return terms.Literal(term.value, datatype=None if datatype == XSD_STRING else _light_iri(datatype))
+    if isinstance(term, ox.BlankNode):
+        return terms.BNode(term.value)
+    kind = type(term).__name__
+    if kind == "URIRef":
+        return _light_iri(str(term))
+    if kind == "Literal":
+        datatype = term.datatype  # type: ignore[attr-defined]
+        if term.language:  # type: ignore[attr-defined]
+            return terms.Literal(str(term), lang=term.language)  # type: ignore[attr-defined]
+        return terms.Literal(str(term), datatype=None if datatype is None else _light_iri(str(datatype)))
+    if kind == "BNode":
+        return terms.BNode(str(term))
+    raise InputError(f"unsupported RDF term {term!r} (RDF-star triples are not supported)")
+
+
 def to_oxigraph(term: Node) -> ox.NamedNode | ox.Literal | ox.BlankNode:
-    """An rdflib term as a pyoxigraph term (a TypeError for anything else)."""
+    """An rdflib or light term as a pyoxigraph term (a TypeError for anything else)."""
     kind = type(term).__name__
     if kind == "URIRef":
         return ox.NamedNode(str(term))

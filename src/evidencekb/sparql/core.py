@@ -1,11 +1,13 @@
 """The project's `.rq`/`.ru` files, the binding contract and the answers every engine gives.
 
 ONE binding contract on every engine: `engine.select(text, {"var": term})` (or `engine.run` for any
-query form), where a term is an rdflib `URIRef`/`Literal`/`BNode`. Each engine honours it its own way
+query form), where a term is a `URIRef`/`Literal` of `evidencekb.terms` (no rdflib needed) or of
+rdflib; blank nodes cannot be bound. Each engine honours it its own way
 with the same answers: pyoxigraph (the default, `substitutions`), rdflib (the reference,
 `initBindings`) and a remote endpoint (`evidencekb.sparql.remote`: terms written into the query by
-`evidencekb.sparql.bind`, which uses a real SPARQL parser). Results are rdflib terms whichever
-engine ran (converted from pyoxigraph terms row by row; rdflib is imported on the first result).
+`evidencekb.sparql.bind`, which uses a real SPARQL parser). A `QueryResult` gives the same
+solutions as rdflib terms (`rows`) or as light terms (`terms`) whichever engine ran; pyoxigraph's
+are converted only into the view that is read, so rdflib is imported only if `rows` is.
 
 The engines themselves are `evidencekb.sparql.local` (pyoxigraph, rdflib) and
 `evidencekb.sparql.remote`; `evidencekb.sparql.engines` chooses one. Local engines never reach the
@@ -26,26 +28,73 @@ import pyoxigraph as ox
 
 from evidencekb import messages, project
 from evidencekb.errors import InputError
+from evidencekb.rdf.terms import from_oxigraph, light
 from evidencekb.sparql.bind import check_term, query_facts
+from evidencekb.terms import BNode, Literal, URIRef
 
 if TYPE_CHECKING:
     from rdflib.term import Node
 else:
     Node = Any
 
-Bindings = Mapping[str, "Node"]
+Term = URIRef | Literal | BNode
+Bindings = Mapping[str, "Node | Term"]
 _SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
 class QueryResult:
-    """Rows of a SELECT query: variable names in projection order, one dict per solution."""
+    """Rows of a SELECT query: variable names in projection order, one dict per solution.
 
-    variables: list[str]
-    rows: list[dict[str, Node | None]]
+    Two views of the same solutions, each made on first use: `rows` / `column()` give rdflib terms
+    (graph code, pyshacl), `terms` / `term_column()` the light terms of `evidencekb.terms` (no rdflib:
+    what `table` and `recommend` read). An engine gives the rows it has — rdflib terms, or pyoxigraph
+    solutions (`oxigraph=`) that either view converts from (`evidencekb.rdf.terms`).
+    """
+
+    __slots__ = ("variables", "_rows", "_terms", "_oxigraph")
+
+    def __init__(
+        self,
+        variables: list[str],
+        rows: list[dict[str, Node | None]] | None = None,
+        *,
+        oxigraph: list[Any] | None = None,
+    ) -> None:
+        self.variables = variables
+        self._rows = rows if rows is not None or oxigraph is not None else []
+        self._oxigraph = oxigraph
+        self._terms: list[dict[str, Term | None]] | None = None
+
+    @property
+    def rows(self) -> list[dict[str, Node | None]]:
+        """The solutions as rdflib terms."""
+        if self._rows is None:
+            self._rows = [{name: from_oxigraph(s[name]) for name in self.variables} for s in self._oxigraph or []]
+        return self._rows
+
+    @property
+    def terms(self) -> list[dict[str, Term | None]]:
+        """The solutions as light terms (`evidencekb.terms`), never loading rdflib for pyoxigraph's."""
+        if self._terms is None:
+            source = self._oxigraph if self._oxigraph is not None else self.rows
+            self._terms = [{name: light(s[name]) for name in self.variables} for s in source]
+        return self._terms
 
     def column(self, name: str) -> list[Node | None]:
         return [row.get(name) for row in self.rows]
+
+    def term_column(self, name: str) -> list[Term | None]:
+        return [row.get(name) for row in self.terms]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, QueryResult):
+            return NotImplemented
+        return self.variables == other.variables and self.rows == other.rows
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"QueryResult(variables={self.variables!r}, rows={self.rows!r})"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ the query with the values pre-bound:
   values via `substitutions`;
 * `RdflibEngine` — rdflib's SPARQL over an in-memory graph (the reference), values via `initBindings`.
 
-Both give rdflib terms (`evidencekb.rdf.terms` converts pyoxigraph's, row by row).
+Both take light or rdflib terms as values; a SELECT's `QueryResult` converts pyoxigraph's solutions
+into the view the caller reads (`rows`: rdflib, `terms`: light; `evidencekb.rdf.terms`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from evidencekb.errors import InputError
-from evidencekb.rdf.terms import from_oxigraph, to_oxigraph
+from evidencekb.rdf.terms import to_oxigraph, to_rdflib
 from evidencekb.sparql.core import Answer, Bindings, QueryResult, Triples, refuse_service
 
 if TYPE_CHECKING:
@@ -61,9 +62,7 @@ class OxigraphEngine(LocalEngine):
         substitutions = {ox.Variable(k): to_oxigraph(v) for k, v in bindings.items()}
         answer = self.store.query(query, substitutions=substitutions)
         if isinstance(answer, ox.QuerySolutions):
-            variables = [v.value for v in answer.variables]
-            rows = [{name: from_oxigraph(solution[name]) for name in variables} for solution in answer]
-            return QueryResult(variables, rows)
+            return QueryResult([v.value for v in answer.variables], oxigraph=list(answer))
         if isinstance(answer, ox.QueryBoolean):
             return bool(answer)
         return Triples(list(answer))
@@ -82,7 +81,7 @@ class RdflibEngine(LocalEngine):
     def _answer(self, query: str, bindings: Bindings) -> Answer:
         from rdflib import Variable  # this engine is only made over an rdflib graph: rdflib is loaded
 
-        result = self.graph.query(query, initBindings={Variable(k): v for k, v in bindings.items()})
+        result = self.graph.query(query, initBindings={Variable(k): to_rdflib(v) for k, v in bindings.items()})
         if result.type == "ASK":
             return bool(result.askAnswer)
         if result.type in ("CONSTRUCT", "DESCRIBE"):
