@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from evidencekb.fhir import logic
 from evidencekb.fhir.common import EBM_PROFILE, full_url
+from evidencekb.fhir.criteria import Codes
 from evidencekb.namespaces import kb
 from evidencekb.sparql.core import Engine, query_text
 
@@ -73,7 +73,7 @@ class Bundle:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.resources: dict[tuple[str, str], dict[str, Any]] = {}
-        self.codes = logic.Codes.from_rows(query_rows(engine, "patient-codes"))
+        self.codes = Codes.from_rows(query_rows(engine, "patient-codes"))
         self.node: dict[str, tuple[str, str]] = {}  # graph IRI → (resource type, id) made from it
         self.labels: dict[str, str] = {}
 

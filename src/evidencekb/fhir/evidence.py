@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from evidencekb.fhir import logic
 from evidencekb.fhir.bundle import Bundle, dedupe, number, query_rows, text
 from evidencekb.fhir.common import local_id, reference
+from evidencekb.fhir.criteria import is_true
 
 
 def evidence(bundle: Bundle) -> None:
@@ -68,7 +68,7 @@ def _one_evidence(bundle: Bundle, row: Mapping[str, Any], certainty: list[dict[s
             "type": {"text": "confidence interval"}, "level": number(row.get("ciLevel")),
             "range": {k: {"value": number(v)} for k, v in bounds.items() if v is not None},
         }
-        if logic._true(row.get("ciUpperNotReached"), False):
+        if is_true(row.get("ciUpperNotReached"), False):
             estimate["description"] = "upper bound not reached"
         estimates.append(estimate)
     if row.get("pValue") is not None:

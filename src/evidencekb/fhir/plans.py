@@ -12,18 +12,21 @@ from typing import Any
 from evidencekb.fhir import logic
 from evidencekb.fhir.bundle import COUNCIL, VERSION, Bundle, dedupe, flag, query_rows
 from evidencekb.fhir.common import local_id, reference
+from evidencekb.fhir.criteria import is_true, own_start_condition
+from evidencekb.fhir.fhirpath import FACTS, variable_extension
+from evidencekb.fhir.selection import Candidate, ImpliedStart, council_groups
 
 
 def plans(bundle: Bundle) -> None:
     rules = dedupe(query_rows(bundle.engine, "rules"), "rule")
     annotations = query_rows(bundle.engine, "stop-annotations")
-    hypothetical = [logic.ImpliedStart(str(r["startRule"]), str(r["basisCode"]), flag(r.get("whenInfections")))
+    hypothetical = [ImpliedStart(str(r["startRule"]), str(r["basisCode"]), flag(r.get("whenInfections")))
                     for r in query_rows(bundle.engine, "hypothetical-starts")]
     boundary = query_rows(bundle.engine, "phase-boundary")[0]
-    council = logic.council_groups(bundle.codes, rules, annotations, hypothetical, boundary, COUNCIL)
+    council = council_groups(bundle.codes, rules, annotations, hypothetical, boundary, COUNCIL)
     starts, stops = council.starts, council.stops
     decided = {c.iri for c, _ in starts} | {c.iri for c, _ in stops}
-    background = [logic.Candidate(str(r["rule"]), str(r["rule"]), r, logic.own_start_condition(bundle.codes, r),
+    background = [Candidate(str(r["rule"]), str(r["rule"]), r, own_start_condition(bundle.codes, r),
                                   Decimal(0))
                   for r in rules if str(r.get("issuer")) == COUNCIL and str(r["rule"]) not in decided]
     actions = [
@@ -35,7 +38,7 @@ def plans(bundle: Bundle) -> None:
                                    [logic.action(bundle.codes, c, None) for c in background], "any"))
     bundle.add({
         "resourceType": "PlanDefinition", "id": "council-recommendation", "version": VERSION,
-        "extension": [logic.variable_extension(name, text) for name, text in council.variables],
+        "extension": [variable_extension(name, text) for name, text in council.variables],
         "name": "CouncilRecommendation", "status": "active",
         "title": "Medicinrådet: immunoglobulin substitution after CAR-T and bispecific antibodies (section 4)",
         "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/plan-definition-type",
@@ -46,7 +49,7 @@ def plans(bundle: Bundle) -> None:
         "action": actions,
     }, "recommendation-plan")
     for row in rules:
-        if str(row.get("issuer")) == COUNCIL or logic._true(row.get("isDefault"), False):
+        if str(row.get("issuer")) == COUNCIL or is_true(row.get("isDefault"), False):
             bundle.node[str(row["rule"])] = ("PlanDefinition", "council-recommendation")
     by_issuer: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for row in rules:
@@ -55,8 +58,8 @@ def plans(bundle: Bundle) -> None:
     for issuer, issued in sorted(by_issuer.items()):
         groups = []
         for kind in ("start", "stop"):
-            candidates = [logic.Candidate(str(r["rule"]), str(r["rule"]), r,
-                                          logic.own_start_condition(bundle.codes, r), Decimal(0))
+            candidates = [Candidate(str(r["rule"]), str(r["rule"]), r,
+                                          own_start_condition(bundle.codes, r), Decimal(0))
                           for r in issued if str(r["kind"]) == kind]
             if candidates:
                 groups.append(logic.group(kind.capitalize(), kind,
@@ -66,7 +69,7 @@ def plans(bundle: Bundle) -> None:
             bundle.node[str(row["rule"])] = ("PlanDefinition", f"{pid}-criteria")
         bundle.add({
             "resourceType": "PlanDefinition", "id": f"{pid}-criteria", "version": VERSION,
-            "extension": [logic.variable_extension(name, text) for name, text in logic.FACTS],
+            "extension": [variable_extension(name, text) for name, text in FACTS],
             "name": "".join(p.capitalize() for p in pid.split("-")) + "Criteria",
             "title": f"Start and stop criteria of {bundle.labels.get(issuer, pid)}", "status": "active",
             "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/plan-definition-type",
