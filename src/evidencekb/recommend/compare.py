@@ -44,7 +44,7 @@ def compare_data(data: Any, lang: str = "en", endpoint: str | None = None, graph
     check_lang(lang)
     rec = recommender(endpoint, graph)
     facts = rec.facts(parse_patient(data))
-    rows = rec.engine.select(query_text("compare/start-criteria"), facts.criteria_bindings()).rows
+    rows = rec.engine.select(query_text("compare/start-criteria"), facts.criteria_bindings()).terms
     pubs = _publications(rec)
     by_pub: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
@@ -62,7 +62,7 @@ def compare_data(data: Any, lang: str = "en", endpoint: str | None = None, graph
 
 def _publications(rec: Any) -> dict[str, dict[str, Any]]:
     pubs: dict[str, dict[str, Any]] = {}
-    for row in rec.engine.select(query_text("compare/publications")).rows:
+    for row in rec.engine.select(query_text("compare/publications")).terms:
         iri = str(row["publication"])
         pub = pubs.setdefault(iri, {"iri": iri, "label": None, "short": None, "reference": None,
                                     "classes": set(), "diseases": {}})

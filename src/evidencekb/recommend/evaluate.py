@@ -19,19 +19,17 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from rdflib import URIRef
-from rdflib.term import Node
-
 from evidencekb import messages, project
 from evidencekb.errors import EndpointError, InputError
-from evidencekb.namespaces import EKB
+from evidencekb.namespaces import ekb
 from evidencekb.recommend import explain
 from evidencekb.recommend.facts import Facts, facts_of, row_id, shift
 from evidencekb.recommend.patient import Patient, parse_patient
 from evidencekb.recommend.records import load_json_file
 from evidencekb.recommend.rules import RuleBook, RuleInfo, query, select_many
-from evidencekb.sparql.core import Engine
+from evidencekb.sparql.core import Engine, Term
 from evidencekb.sparql.engines import get_engine
+from evidencekb.terms import URIRef
 
 #: patients per VALUES block in one evaluation query
 CHUNK = 2500
@@ -81,7 +79,7 @@ class Recommender:
     def _evaluate_chunk(self, chunk: Sequence[Facts], lang: str) -> list[dict[str, Any] | Exception]:
         start_rows = select_many(self.engine, query("start"), [f.start_bindings(i) for i, f in enumerate(chunk)])
         starts: list[list[dict[str, str]]] = [[] for _ in chunk]
-        for row in start_rows.rows:
+        for row in start_rows.terms:
             starts[int(str(row["patient"]))] = _split(row["results"], ("priority", "rule", "decisionCode", "status"))
         chosen_start = [_best(rows, lambda r: r["status"] == "match") for rows in starts]
         stop_bindings = []
@@ -91,7 +89,7 @@ class Recommender:
                                   "population": facts.population, "therapyClass": facts.therapy_class,
                                   "igStartTiming": timing, "igStartBasis": basis})
         stops: list[list[dict[str, str]]] = [[] for _ in chunk]
-        for row in select_many(self.engine, query("stop"), stop_bindings).rows:
+        for row in select_many(self.engine, query("stop"), stop_bindings).terms:
             stops[int(str(row["patient"]))] = _split(
                 row["results"], ("priority", "rule", "governing", "decisionCode", "settled"))
         chosen_stop = [_best(rows, lambda r: True) for rows in stops]
@@ -113,11 +111,11 @@ class Recommender:
     def _course(self, facts: Facts, start: dict[str, str] | None) -> tuple[URIRef, URIRef]:
         """The immunoglobulin course whose stop rule is wanted: the running one, or the one starting now."""
         if facts.course_timing is not None:
-            return facts.course_timing, facts.course_basis or EKB["basis-unspecified"]
+            return facts.course_timing, facts.course_basis or ekb["basis-unspecified"]
         basis = self.rules.hypothetical_basis(str(start["rule"]), facts.patient.infections) if start else None
         if basis is None:
-            return EKB["timing-not-started"], EKB["basis-unspecified"]
-        timing = EKB["timing-within-window"] if facts.phase == "within-6-months" else EKB["timing-after-window"]
+            return ekb["timing-not-started"], ekb["basis-unspecified"]
+        timing = ekb["timing-within-window"] if facts.phase == "within-6-months" else ekb["timing-after-window"]
         return timing, basis
 
     def _answer(self, facts: Facts, start: dict[str, str] | None, checked: list[dict[str, str]],
@@ -175,7 +173,7 @@ def _stop_dates(p: Patient, stop: dict[str, Any], info: RuleInfo) -> None:
     index = info.get("stopIndex")
     if index is None:
         return
-    if URIRef(str(index)) == EKB["event-therapy-start"]:
+    if URIRef(str(index)) == ekb["event-therapy-start"]:
         anchor = p.therapy_start
     elif p.immunoglobulin.status == "ongoing" and p.immunoglobulin.start_date is not None:
         anchor = p.immunoglobulin.start_date
@@ -190,7 +188,7 @@ def _stop_dates(p: Patient, stop: dict[str, Any], info: RuleInfo) -> None:
         stop["reevaluation_interval_months"] = int(str(info.get("reevaluationMonths")))
 
 
-def _split(results: Node | None, names: tuple[str, ...]) -> list[dict[str, str]]:
+def _split(results: Term | None, names: tuple[str, ...]) -> list[dict[str, str]]:
     """Rows of a GROUP_CONCAT'ed "a|b|c a|b|c" result (IRIs and codes contain neither space nor '|')."""
     if results is None or not str(results):
         return []

@@ -15,20 +15,21 @@ from decimal import Decimal
 from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
-from rdflib import Literal, URIRef
-from rdflib.namespace import XSD
-from rdflib.term import Node
 
+from evidencekb import namespaces
 from evidencekb.errors import InputError
-from evidencekb.namespaces import EKB, UNIT
+from evidencekb.namespaces import ekb
 from evidencekb.recommend.patient import Patient
 from evidencekb.recommend.rules import RuleBook
+from evidencekb.sparql.core import Term
+from evidencekb.terms import XSD_DECIMAL, Literal, URIRef
 
 #: calendar units of the graph's time windows → relativedelta arguments (unit semantics, not rules)
-_CALENDAR = {UNIT.MO: "months", UNIT.YR: "years", UNIT.DAY: "days", UNIT.WK: "weeks"}
+_UNIT = namespaces.unit
+_CALENDAR = {_UNIT.MO: "months", _UNIT.YR: "years", _UNIT.DAY: "days", _UNIT.WK: "weeks"}
 
 
-def shift(start: date, offset: Node | Decimal | None, unit: Node | str | None) -> date:
+def shift(start: date, offset: Term | Decimal | None, unit: Term | str | None) -> date:
     """`start` moved by a graph offset (e.g. 6 unit:MO), clamped to the month's end by relativedelta."""
     if offset is None or unit is None:
         return start
@@ -70,7 +71,7 @@ class Facts:
     course_timing: URIRef | None = None  # for an ongoing course
     course_basis: URIRef | None = None
 
-    def criteria_bindings(self) -> dict[str, Node]:
+    def criteria_bindings(self) -> dict[str, Term]:
         """The patient facts any start-criterion query binds (queries/compare/start-criteria.rq)."""
         return {
             "population": self.population,
@@ -82,7 +83,7 @@ class Facts:
             "daysSince": _literal(self.days_since),
         }
 
-    def start_bindings(self, row: int) -> dict[str, Node]:
+    def start_bindings(self, row: int) -> dict[str, Term]:
         """The row of queries/recommend/start.rq: the criteria facts, a row id and the Ig status."""
         return {"patient": row_id(row), **self.criteria_bindings(), "igStatus": self.ig_status}
 
@@ -100,7 +101,7 @@ def row_id(row: int) -> Literal:
 @lru_cache(maxsize=65536)
 def decimal_term(value: Decimal) -> Literal:
     """An xsd:decimal written in plain digits (never an exponent, which xsd:decimal does not allow)."""
-    return Literal(format(value, "f"), datatype=XSD.decimal)
+    return Literal(format(value, "f"), datatype=XSD_DECIMAL)
 
 
 def facts_of(rules: RuleBook, patient: Patient) -> Facts:
@@ -127,19 +128,19 @@ def facts_of(rules: RuleBook, patient: Patient) -> Facts:
     )
     if ig.status == "ongoing" and ig.start_date is not None:
         if ig.started_before_therapy:
-            facts.course_timing = EKB["timing-before-therapy"]
+            facts.course_timing = ekb["timing-before-therapy"]
         elif ig.start_date < boundary:
-            facts.course_timing = EKB["timing-within-window"]
+            facts.course_timing = ekb["timing-within-window"]
         else:
-            facts.course_timing = EKB["timing-after-window"]
+            facts.course_timing = ekb["timing-after-window"]
         if ig.start_basis is not None:
             facts.course_basis = rules.code("IgStartBasisScheme", ig.start_basis)
-        elif facts.course_timing == EKB["timing-within-window"] and population_code == "adult":
+        elif facts.course_timing == ekb["timing-within-window"] and population_code == "adult":
             raise InputError(
                 f"immunoglobulin.start_basis: required when immunoglobulin started within the council's first "
                 f"start window (started {ig.start_date.isoformat()}, window ends {boundary.isoformat()}); "
                 "accepted: igg-below-4, infections"
             )
         else:
-            facts.course_basis = EKB["basis-unspecified"]
+            facts.course_basis = ekb["basis-unspecified"]
     return facts

@@ -13,11 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from rdflib import Literal, URIRef
-from rdflib.term import Node
-
 from evidencekb.errors import InputError
-from evidencekb.sparql.core import Engine, QueryResult, inline_values, query_text
+from evidencekb.sparql.core import Engine, QueryResult, Term, inline_values, query_text
+from evidencekb.terms import Literal, URIRef
 
 
 def query(name: str) -> str:
@@ -65,29 +63,29 @@ class RuleInfo:
     label: str = ""
     sections: list[tuple[str, str, str]] = field(default_factory=list)  # (IRI, label, notation)
     is_default: bool = False
-    values: dict[str, Node] = field(default_factory=dict)  # rule-info.rq's other columns
+    values: dict[str, Term] = field(default_factory=dict)  # rule-info.rq's other columns
     decision_labels: dict[str, str] = field(default_factory=dict)
     igg: list[IggCondition] = field(default_factory=list)
     window: Window | None = None
     stop_window: Window | None = None
 
-    def get(self, name: str) -> Node | None:
+    def get(self, name: str) -> Term | None:
         return self.values.get(name)
 
     def section(self, index: int = 0) -> str | None:
         return self.sections[0][index] if self.sections else None
 
 
-def select_many(engine: Engine, text: str, rows: list[dict[str, Node]]) -> QueryResult:
+def select_many(engine: Engine, text: str, rows: list[dict[str, Term]]) -> QueryResult:
     """Evaluate `text` for many rows at once: their values go in as one VALUES block."""
     return engine.select(inline_values(text, rows))
 
 
-def _decimal(node: Node | None) -> Decimal | None:
+def _decimal(node: Term | None) -> Decimal | None:
     return Decimal(str(node)) if node is not None else None
 
 
-def _true(node: Node | None, default: bool) -> bool:
+def _true(node: Term | None, default: bool) -> bool:
     return default if node is None else str(node).lower() in ("true", "1")
 
 
@@ -102,7 +100,7 @@ class RuleBook:
         self.boundary = self._phase_boundary()
         self.populations = self._populations()
         self.codes = self._codes()
-        rows = engine.select(query("explain/recovery-criterion")).rows
+        rows = engine.select(query("explain/recovery-criterion")).terms
         self.recovery_rule: str | None = str(rows[0]["rule"]) if rows else None
         self.units = self._units()
         self.why_lines = self._why_lines()
@@ -110,13 +108,13 @@ class RuleBook:
     def _why_lines(self) -> dict[str, dict[str, str]]:
         """Rule IRI → its one line of why: statement IRI, printed text, translation, section labels."""
         lines: dict[str, dict[str, str]] = {}
-        for row in self.engine.select(query("explain/why-lines")).rows:
+        for row in self.engine.select(query("explain/why-lines")).terms:
             lines.setdefault(str(row["rule"]), {name: str(value) for name, value in row.items() if value is not None})
         return lines
 
     def _units(self) -> dict[str, Unit]:
         units: dict[str, Unit] = {}
-        for row in self.engine.select(query("explain/units")).rows:
+        for row in self.engine.select(query("explain/units")).terms:
             unit = units.setdefault(str(row["unit"]), Unit(str(row["symbol"]) if row.get("symbol") is not None
                                                            else None, {}))
             label = row.get("label")
@@ -124,8 +122,8 @@ class RuleBook:
                 unit.labels.setdefault(label.language, str(label))
         return units
 
-    def _phase_boundary(self) -> dict[str, Node]:
-        rows = self.engine.select(query("phase-boundary")).rows
+    def _phase_boundary(self) -> dict[str, Term]:
+        rows = self.engine.select(query("phase-boundary")).terms
         if not rows:
             raise InputError("the knowledge base has no council start window with an end (data/council.ttl)")
         return rows[0]  # type: ignore[return-value]
@@ -136,10 +134,10 @@ class RuleBook:
 
     def _populations(self) -> list[tuple[URIRef, str, Decimal | None, Decimal | None]]:
         return [(URIRef(str(row["population"])), str(row["code"]), _decimal(row.get("fromAge")),
-                 _decimal(row.get("belowAge"))) for row in self.engine.select(query("populations")).rows]
+                 _decimal(row.get("belowAge"))) for row in self.engine.select(query("populations")).terms]
 
     def _codes(self) -> dict[tuple[str, str], URIRef]:
-        rows = self.engine.select(query("codes")).rows
+        rows = self.engine.select(query("codes")).terms
         return {(str(r["scheme"]).rsplit("#", 1)[-1], str(r["code"])): URIRef(str(r["concept"])) for r in rows}
 
     def code(self, scheme: str, notation: str) -> URIRef:
@@ -159,11 +157,11 @@ class RuleBook:
         """Therapy text → (class, class code, product, product name), via the graph."""
         key = " ".join(text.split()).lower()
         if key not in self._therapy:
-            rows = self.engine.select(query("therapy-class"), {"input": Literal(key)}).rows
+            rows = self.engine.select(query("therapy-class"), {"input": Literal(key)}).terms
             classes = {str(r["therapyClass"]) for r in rows}
             if len(classes) != 1:
                 names = list({str(r["name"]).lower(): str(r["name"])  # one spelling per name
-                              for r in self.engine.select(query("therapy-names")).rows}.values())
+                              for r in self.engine.select(query("therapy-names")).terms}.values())
                 problem = "unknown therapy" if not classes else "ambiguous therapy"
                 raise InputError(
                     f"therapy: {problem} {text[:60]!r} (accepted: {', '.join(names[:2])} or a product name "
@@ -180,7 +178,7 @@ class RuleBook:
         key = (start_rule, infections)
         if key not in self._hypothetical:
             rows = self.engine.select(query("hypothetical-start"),
-                                      {"startRule": URIRef(start_rule), "infections": Literal(infections)}).rows
+                                      {"startRule": URIRef(start_rule), "infections": Literal(infections)}).terms
             self._hypothetical[key] = URIRef(str(rows[0]["igStartBasis"])) if rows else None
         return self._hypothetical[key]
 
@@ -197,8 +195,8 @@ class RuleBook:
         if not wanted:
             return
         infos = {rule: RuleInfo(rule) for rule in wanted}
-        bindings: list[dict[str, Node]] = [{"rule": URIRef(rule), "lang": Literal(lang)} for rule in wanted]
-        for row in select_many(self.engine, query("rule-info"), bindings).rows:
+        bindings: list[dict[str, Term]] = [{"rule": URIRef(rule), "lang": Literal(lang)} for rule in wanted]
+        for row in select_many(self.engine, query("rule-info"), bindings).terms:
             info = infos[str(row["rule"])]
             for name, value in row.items():
                 if value is not None and name not in info.values:
@@ -209,7 +207,7 @@ class RuleBook:
                 if section not in info.sections:
                     info.sections.append(section)
         conditions = [{"rule": URIRef(rule)} for rule in wanted]
-        for row in select_many(self.engine, query("explain/rule-conditions"), conditions).rows:
+        for row in select_many(self.engine, query("explain/rule-conditions"), conditions).terms:
             _add_condition(infos[str(row["rule"])], row)
         for info in infos.values():
             info.label = str(info.values.get("label") or "")
@@ -218,7 +216,7 @@ class RuleBook:
             self._info[(info.iri, lang)] = info
 
 
-def _add_condition(info: RuleInfo, row: dict[str, Node | None]) -> None:
+def _add_condition(info: RuleInfo, row: dict[str, Term | None]) -> None:
     part = str(row["part"])
     label = row.get("label")
     if part == "decision" and isinstance(label, Literal) and label.language:
