@@ -1,0 +1,102 @@
+"""The light RDF terms (evidencekb.terms): written into queries as rdflib writes them, converted in one
+place, the same answers through both views of a QueryResult — and `table` / `recommend` never load rdflib."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+
+from evidencekb import terms
+from evidencekb.rdf.terms import from_oxigraph, light, to_oxigraph, to_rdflib
+from evidencekb.sparql.core import QueryResult, query_text
+from evidencekb.sparql.engines import get_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CASES = [
+    (terms.URIRef("https://w3id.org/evidencekb/id/x"), rdflib.URIRef("https://w3id.org/evidencekb/id/x")),
+    (terms.Literal("plain \"quoted\" \\ back"), rdflib.Literal("plain \"quoted\" \\ back")),
+    (terms.Literal("tekst", lang="da"), rdflib.Literal("tekst", lang="da")),
+    (terms.Literal(True), rdflib.Literal(True)),
+    (terms.Literal(42), rdflib.Literal(42)),
+    (terms.Literal(Decimal("3.20")), rdflib.Literal(Decimal("3.20"))),
+    (terms.Literal(date(2026, 1, 15)), rdflib.Literal(date(2026, 1, 15))),
+    (terms.Literal("0.5", datatype=terms.XSD_DECIMAL), rdflib.Literal("0.5", datatype=rdflib.XSD.decimal)),
+]
+
+
+@pytest.mark.parametrize("ours, theirs", CASES, ids=[repr(c[0]) for c in CASES])
+def test_light_terms_match_rdflib(ours: terms.URIRef | terms.Literal, theirs: rdflib.term.Node) -> None:
+    assert ours.n3() == theirs.n3()
+    assert str(ours) == str(theirs)
+    assert to_rdflib(ours) == theirs
+    assert light(theirs) == ours
+    assert to_oxigraph(ours) == to_oxigraph(theirs)
+    assert light(to_oxigraph(ours)) == ours
+
+
+def test_light_terms_are_type_strict() -> None:
+    assert terms.URIRef("x") != terms.Literal("x")
+    assert terms.Literal("x", lang="da") != terms.Literal("x", lang="en")
+    assert terms.Literal("1", datatype=terms.XSD_INTEGER) != terms.Literal("1")
+    assert len({terms.URIRef("x"), terms.URIRef("x"), terms.Literal("x")}) == 2
+    with pytest.raises(TypeError):
+        terms.Literal(1.5)
+
+
+def test_multiline_literal_is_one_quoted_line() -> None:
+    assert terms.Literal("a\nb\r").n3() == '"a\\nb\\r"'
+
+
+def test_plain_string_literal_has_no_datatype() -> None:
+    term = light(ox.Literal("s"))
+    assert term.datatype is None and from_oxigraph(ox.Literal("s")) == rdflib.Literal("s")
+
+
+def test_query_result_views_agree() -> None:
+    engine = get_engine()
+    result = engine.select(query_text("tables/table-3-1"), {"lang": terms.Literal("da")})
+    rows = [{name: light(value) for name, value in row.items()} for row in result.rows]
+    assert rows == result.terms and result.terms
+    built = QueryResult(result.variables, result.rows)  # from rdflib terms (as the remote engine gives)
+    assert built.terms == result.terms and built == result
+
+
+def test_both_kinds_of_bound_terms_give_the_same_answer() -> None:
+    engine = get_engine()
+    text = query_text("tables/table-3-1")
+    assert engine.select(text, {"lang": terms.Literal("en")}).rows == engine.select(
+        text, {"lang": rdflib.Literal("en")}).rows
+
+
+def test_table_and_recommend_never_import_rdflib(tmp_path: Path) -> None:
+    patient = tmp_path / "patient.json"
+    patient.write_text(json.dumps({
+        "age": 62, "therapy": "car-t", "therapy_start": "2026-01-15", "assessment_date": "2026-03-01",
+        "igg": {"value": 3.2, "unit": "g/L"}, "severe_or_recurrent_bacterial_infections": False,
+        "immunoglobulin": {"status": "none"}}), encoding="utf-8")
+    script = textwrap.dedent(f"""
+        import contextlib, io, sys
+        from evidencekb.cli import main
+        loaded = []
+        for argv in (["table", "3-1"], ["recommend", {str(patient)!r}], ["--help"]):
+            with contextlib.redirect_stdout(io.StringIO()):
+                try:
+                    main(argv)
+                except SystemExit:
+                    pass
+            loaded.append("rdflib" in sys.modules)
+        print(loaded)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True,
+                          env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
+    assert done.stdout.strip() == "[False, False, False]", done.stderr
