@@ -25,7 +25,7 @@ COUNCIL = str(kb.addendum)
 
 def query_rows(engine: Engine, name: str) -> list[dict[str, Any]]:
     """The rows of queries/fhir/<name>.rq."""
-    return [dict(row) for row in engine.select(query_text(f"fhir/{name}")).rows]
+    return [dict(row) for row in engine.select(query_text(f"fhir/{name}")).terms]
 
 
 def flag(value: Any) -> bool | None:
