@@ -98,10 +98,15 @@ def row_id(row: int) -> Literal:
     return _literal(row)
 
 
-@lru_cache(maxsize=65536)
 def decimal_term(value: Decimal) -> Literal:
     """An xsd:decimal written in plain digits (never an exponent, which xsd:decimal does not allow)."""
-    return Literal(format(value, "f"), datatype=XSD_DECIMAL)
+    return _decimal_literal(format(value, "f"))
+
+
+@lru_cache(maxsize=65536)
+def _decimal_literal(digits: str) -> Literal:
+    # cached by its text: equal Decimals (7.77, 7.770) must not share one literal's lexical form
+    return Literal(digits, datatype=XSD_DECIMAL)
 
 
 def facts_of(rules: RuleBook, patient: Patient) -> Facts:
