@@ -55,7 +55,7 @@ def import_lines(src: Path, argv: list[str]) -> list[str]:
 
 
 def imports_rdflib(src: Path, argv: list[str]) -> bool:
-    return any(line.rstrip().endswith("| rdflib") for line in import_lines(src, argv))
+    return any(line.rsplit("|", 1)[-1].strip() == "rdflib" for line in import_lines(src, argv) if "|" in line)
 
 
 def import_profile(src: Path, argv: list[str], top: int = 12) -> list[tuple[int, str]]:
