@@ -76,8 +76,10 @@ class QueryResult:
     def terms(self) -> list[dict[str, Term | None]]:
         """The solutions as light terms (`evidencekb.terms`), never loading rdflib for pyoxigraph's."""
         if self._terms is None:
-            source = self._oxigraph if self._oxigraph is not None else self.rows
-            self._terms = [{name: light(s[name]) for name in self.variables} for s in source]
+            if self._oxigraph is not None:
+                self._terms = [{name: light(s[name]) for name in self.variables} for s in self._oxigraph]
+            else:
+                self._terms = [{name: light(value) for name, value in row.items()} for row in self.rows]
         return self._terms
 
     def column(self, name: str) -> list[Node | None]:
