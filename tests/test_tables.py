@@ -7,6 +7,7 @@ a mismatch shows which cell (row, column) differs and how.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -121,7 +122,8 @@ def parse_markdown_table(text: str) -> tuple[list[str], list[list[str]]]:
 
 def unescape_markdown(text: str) -> str:
     text = text.replace("<br>", "\n")
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)  # CommonMark: any ASCII punctuation may be escaped
+    text = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)  # CommonMark: any ASCII punctuation may be escaped
+    return html.unescape(text)
 
 
 @pytest.mark.parametrize("table_id", tables.TABLE_IDS)
@@ -146,13 +148,20 @@ def test_markdown_escapes_pipes_and_newlines() -> None:
     assert text.rstrip().endswith("\\*f")
 
 
+def test_markdown_block_syntax_stays_text() -> None:
+    data = {"id": "x", "title": "T", "columns": ["c"], "rows": [["{: .x }"]], "footnotes": ["!!! note", "# h"]}
+    text = tables.to_markdown(data, "Tabel X")
+    assert "| \\{: .x \\} |" in text
+    assert "\n\\!!! note\n" in text and text.rstrip().endswith("\\# h")
+
+
 def test_table_command_and_site_share_one_markdown_renderer() -> None:
     from evidencekb.site import text as site_text
 
     data = {"id": "x", "title": "<b>", "columns": ["a & b", "c"], "rows": [["<script>", "[l](u)"]], "footnotes": []}
     text = tables.to_markdown(data)
-    assert "| a \\& b | c |" in text and "| \\<script\\> | \\[l\\]\\(u\\) |" in text
-    assert text.startswith("### \\<b\\>\n")
+    assert "| a &amp; b | c |" in text and "| &lt;script&gt; | \\[l\\](u) |" in text
+    assert text.startswith("### &lt;b&gt;\n")
     cells = [[site_text.cell(c) for c in row] for row in data["rows"]]
     assert site_text.table([site_text.cell(c) for c in data["columns"]], cells) in text
 

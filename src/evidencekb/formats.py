@@ -1,10 +1,11 @@
 """Plain-text output formats shared by several commands: CSV (RFC 4180, or the Excel flavour) and
 Markdown (escaped text and pipe tables, for `evidencekb table` and the site alike).
 
-Markdown escaping: every ASCII punctuation mark gets a backslash (CommonMark lets any of them be
-escaped, and the site's MkDocs enables `pymdownx.escapeall` for the same rule), so text from the graph
-such as ``<script>``, ``*bold*`` or ``a | b`` renders literally; each line is stripped and line breaks
-become `<br>` (empty lines are dropped).
+Markdown escaping keeps the text readable and renders it literally, in CommonMark and in the site's
+MkDocs extensions alike: the characters that open inline markup get a backslash (`\\ ` * _ [ ] |`, and
+`{ }` for attr_list), `& < >` become HTML entities (so ``<script>`` is text), and a paragraph that
+starts with `#`, `!` or `?` (heading, admonition, details) has that first character escaped. Each line is
+stripped and line breaks become `<br>` (empty lines are dropped).
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-import string
 from collections.abc import Iterable, Sequence
 
 _NUMBER = re.compile(r"^-?\d+\.\d+$")
-_PUNCTUATION = frozenset(string.punctuation)
+_MARKDOWN_ESCAPES = str.maketrans({
+    "\\": "\\\\", "`": "\\`", "*": "\\*", "_": "\\_", "[": "\\[", "]": "\\]", "|": "\\|",
+    "{": "\\{", "}": "\\}", "&": "&amp;", "<": "&lt;", ">": "&gt;",
+})
+_BLOCK_STARTS = ("#", "!", "?")
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[Sequence[object]], excel: bool = False) -> str:
@@ -37,12 +41,9 @@ def _decimal_comma(cell: str) -> str:
 
 def markdown_inline(text: object) -> str:
     """`text` as inline Markdown that renders literally (see the module docstring); lines joined by `<br>`."""
-    lines = [line.strip() for line in str(text).splitlines()]
-    return "<br>".join(_escape_line(line) for line in lines if line)
-
-
-def _escape_line(line: str) -> str:
-    return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in line)
+    lines = [line.strip().translate(_MARKDOWN_ESCAPES) for line in str(text).splitlines()]
+    joined = "<br>".join(line for line in lines if line)
+    return "\\" + joined if joined.startswith(_BLOCK_STARTS) else joined
 
 
 def markdown_cell(text: object) -> str:
