@@ -17,15 +17,12 @@ from evidencekb import project
 from evidencekb.cli import main
 from evidencekb.rdf.cache import knowledge_base
 from evidencekb.recommend.compare import compare_data
-from evidencekb.revision.findings import SPACE, find_all, findings_graph
-from evidencekb.revision.space import (
-    Space,
-    build_space,
-    derive_dimensions,
-    evaluate_cells,
-    rule_info,
-    write_json,
-)
+from evidencekb.revision.dimensions import derive_dimensions
+from evidencekb.revision.evaluate import evaluate_cells
+from evidencekb.revision.findings import find_all
+from evidencekb.revision.findings_rdf import SPACE, findings_graph
+from evidencekb.revision.model import Space
+from evidencekb.revision.space import build_space, rule_info, write_json
 from evidencekb.revision.workspace import using
 
 KB = "https://w3id.org/evidencekb/id/"

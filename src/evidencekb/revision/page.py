@@ -16,7 +16,8 @@ from datetime import date
 from html import escape
 
 from evidencekb import messages
-from evidencekb.revision.space import DIMENSION_ORDER, Space
+from evidencekb.revision.dimensions import DIMENSION_ORDER
+from evidencekb.revision.model import Space
 
 COLOURS = {"start": "#1b7837", "consider": "#c2a000", "general-criteria": "#c2a000",
            "individual-assessment": "#c2a000", "do-not-start": "#b2182b", "already-on-ig": "#4d4d4d",
