@@ -30,11 +30,17 @@ def add(commands: argparse._SubParsersAction) -> None:
 
     p = command(
         "audit",
-        "Cross-check the addendum against itself (counts, references, classifications, units).",
-        "exit: 0 unless --strict and a finding is not in the accepted list (data/audit-accepted.ttl).",
+        "Cross-check the addendum against itself (counts, references, classifications, units), and report the\n"
+        "findings of the decision space (gaps, overlaps, boundaries, disagreements; see `evidencekb space`).",
+        "The decision space is computed from the rules at audit time and added, as RDF (ontology/space.ttl), to the\n"
+        "graph the checks in queries/audit/ read (queries/audit/space-findings.rq).\n"
+        "exit: 0 unless --strict and a finding is not in the accepted list (data/audit-accepted.ttl); the\n"
+        "decision-space findings are for information and never fail --strict.",
     )
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--strict", action="store_true", help="exit 1 on findings not accepted in data/")
+    p.add_argument("--no-space", action="store_true",
+                   help="leave out the findings of the decision space (`evidencekb space`; saves a few seconds)")
     p.set_defaults(handler=_audit)
 
     p = command("build", "The main job: validate, print Tables 3-1 and 3-2, build the site.")
@@ -54,8 +60,10 @@ def _site(args: argparse.Namespace) -> int:
 
 def _audit(args: argparse.Namespace) -> int:
     from evidencekb.checks.audit import run_audit
+    from evidencekb.revision.audit import space_findings_graph
 
-    text, exit_code = run_audit(args.format, strict=args.strict)
+    extra = None if args.no_space else space_findings_graph()
+    text, exit_code = run_audit(args.format, strict=args.strict, extra=extra)
     print(text)
     return exit_code
 
