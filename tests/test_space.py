@@ -4,6 +4,7 @@ findings (gap, overlap, boundary, disagreement) as JSON and RDF."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -242,9 +243,18 @@ def test_rdf_node_for_each_cell_named(space: Space) -> None:
 def test_agreement_page_markdown(space: Space) -> None:
     from evidencekb.revision.page import agreement_page
 
-    page = agreement_page(space, "da", link=lambda iri: "rules/" + iri.rsplit("/", 1)[-1] + ".md")
+    names = {"therapy-car-t": "CAR-T-celleterapi", "therapy-bispecific": "Bispecifikke antistoffer"}
+    page = agreement_page(space, "da", link=lambda iri: "rules/" + iri.rsplit("/", 1)[-1] + ".md",
+                          name=lambda iri: names.get(iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]))
     assert page.startswith("# Hvor er kilderne enige?")
-    assert "## car-t · før seks måneder" in page and "## bispecific · fra seks måneder" in page
+    # group headings name the therapy class by its label, not its code
+    assert "## CAR-T-celleterapi — før seks måneder" in page and "## Bispecifikke antistoffer — fra seks måneder" in page
+    assert "## car-t" not in page
+    # each matrix scrolls sideways in its own region, reachable by keyboard
+    regions = re.findall(r'<div class="ekb-scroll ekb-matrix" role="region" aria-label="([^"]+)" tabindex="0" markdown>',
+                         page)
+    assert len(regions) == 4 and "Beslutninger: CAR-T-celleterapi — før seks måneder (rul vandret)" in regions
+    assert page.count("</div>") >= 4
     assert "ekb-verdict-start" in page and "(rules/banerjee-2025.md)" in page
     rows = [line for line in page.splitlines() if line.startswith("| ") and "ekb-verdict" in line]
     assert len(rows) == sum(1 for c in space.cells if c.coordinates["immunoglobulin"] == "none")

@@ -262,10 +262,10 @@ def derive_dimensions(engine: Engine | None = None) -> dict[str, Dimension]:
             continue  # no age maps to it: no patient can be in it
         low = entry.get("fromAge", Decimal(0))
         high = entry.get("belowAge", Decimal(MAX_AGE))
-        dims["population"].values[notation] = {"age": int((low + high) // 2)}
+        dims["population"].values[notation] = {"age": int((low + high) // 2), "code": entry["code"]}
         dims["population"].rules |= entry["rules"]
     for notation, entry in sorted(codes["therapy_class"].items()):
-        dims["therapy_class"].values[notation] = {"therapy": notation}
+        dims["therapy_class"].values[notation] = {"therapy": notation, "code": entry["code"]}
         dims["therapy_class"].rules |= entry["rules"]
     dims["infections"].values["no"] = {"infections": False}
     if codes["infections"]:
