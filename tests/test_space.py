@@ -248,11 +248,12 @@ def test_agreement_page_markdown(space: Space) -> None:
                           name=lambda iri: names.get(iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]))
     assert page.startswith("# Hvor er kilderne enige?")
     # group headings name the therapy class by its label, not its code
-    assert "## CAR-T-celleterapi — før seks måneder" in page and "## Bispecifikke antistoffer — fra seks måneder" in page
+    assert "## CAR-T-celleterapi — før seks måneder" in page
+    assert "## Bispecifikke antistoffer — fra seks måneder" in page
     assert "## car-t" not in page
     # each matrix scrolls sideways in its own region, reachable by keyboard
-    regions = re.findall(r'<div class="ekb-scroll ekb-matrix" role="region" aria-label="([^"]+)" tabindex="0" markdown>',
-                         page)
+    regions = re.findall(
+        r'<div class="ekb-scroll ekb-matrix" role="region" aria-label="([^"]+)" tabindex="0" markdown>', page)
     assert len(regions) == 4 and "Beslutninger: CAR-T-celleterapi — før seks måneder (rul vandret)" in regions
     assert page.count("</div>") >= 4
     assert "ekb-verdict-start" in page and "(rules/banerjee-2025.md)" in page
@@ -260,3 +261,28 @@ def test_agreement_page_markdown(space: Space) -> None:
     assert len(rows) == sum(1 for c in space.cells if c.coordinates["immunoglobulin"] == "none")
     assert page.count("- **disagreement**") == sum(1 for f in space.findings if f["kind"] == "disagreement")
     assert agreement_page(space, "en").startswith("# Where do the sources agree?")
+
+
+def test_revision_modules_have_one_job_and_no_import_cycle() -> None:
+    """Issue 12: modules of ≤ 400 lines, classes of ≤ 200, and no module of evidencekb.revision reaches itself
+    through its imports (module-level or deferred, which grimp both sees)."""
+    import ast
+
+    import grimp
+
+    import evidencekb.revision
+
+    folder = Path(evidencekb.revision.__file__).parent
+    for path in sorted(folder.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        assert len(path.read_text(encoding="utf-8").splitlines()) <= 400, path.name
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                assert node.end_lineno - node.lineno < 200, f"{path.name}: class {node.name}"
+    graph = grimp.build_graph("evidencekb", cache_dir=None)
+    modules = sorted(m for m in graph.modules if m.startswith("evidencekb.revision."))
+    for module in modules:
+        for imported in graph.find_modules_directly_imported_by(module):
+            if imported.startswith("evidencekb.revision."):
+                back = graph.find_shortest_chain(importer=imported, imported=module)
+                assert back is None, f"import cycle: {module} → {' → '.join(back or ())}"
