@@ -21,9 +21,10 @@ from html import escape
 from evidencekb import messages
 from evidencekb.revision.model import Space
 
-COLOURS = {"start": "#1b7837", "consider": "#c2a000", "general-criteria": "#c2a000",
-           "individual-assessment": "#c2a000", "do-not-start": "#b2182b", "already-on-ig": "#4d4d4d",
-           "out-of-scope": "#9e9e9e"}
+#: text colours with a contrast of at least 4.5:1 on white (WCAG AA; the browser test runs axe-core)
+COLOURS = {"start": "#1b7837", "consider": "#7a5c00", "general-criteria": "#7a5c00",
+           "individual-assessment": "#7a5c00", "do-not-start": "#b2182b", "already-on-ig": "#4d4d4d",
+           "out-of-scope": "#666666"}
 TEXT = {
     "en": {"title": "Where do the sources agree?", "council": "Council", "agreement": "Agreement with the council",
            "findings": "Findings", "within": "before six months", "after": "from six months",
@@ -45,8 +46,11 @@ TEXT = {
 
 
 #: the colours of the decisions, for the site's stylesheet (the page itself carries only the classes)
-PAGE_CSS = "\n".join(f".ekb-verdict-{name} {{ color: {colour}; font-weight: 600; }}"
-                     for name, colour in COLOURS.items())
+PAGE_CSS = "\n".join([
+    *(f".ekb-verdict-{name} {{ color: {colour}; font-weight: 600; }}" for name, colour in COLOURS.items()),
+    # the matrix scrolls in its own labelled region (.ekb-matrix), not in the theme's wrapper inside it
+    ".ekb-matrix .md-typeset__scrollwrap { overflow-x: visible; }",
+])
 
 
 def _esc(text: str) -> str:
