@@ -286,3 +286,26 @@ def test_revision_modules_have_one_job_and_no_import_cycle() -> None:
             if imported.startswith("evidencekb.revision."):
                 back = graph.find_shortest_chain(importer=imported, imported=module)
                 assert back is None, f"import cycle: {module} → {' → '.join(back or ())}"
+
+
+def test_golden_new_start_with_infections_gets_the_general_stop_rules(data: dict[str, Any]) -> None:
+    """Issue 13: a start now, within six months, of a patient with infections gets the stop rule of an already
+    started course on basis infections — the general stop rules, not settled by the text — and joins the
+    unsettled-stop gap; without infections it stops at six months (settled)."""
+    within = [c for c in data["cells"] if c["coordinates"]["immunoglobulin"] == "none"
+              and c["council"]["rule"] == KB + "council-start-within-six-months"]
+    with_infections = [c for c in within if c["coordinates"]["infections"] == "yes"]
+    without = [c for c in within if c["coordinates"]["infections"] == "no"]
+    assert len(with_infections) == 20 and without
+    for cell in with_infections:
+        assert cell["council"]["start"] == "start"
+        assert (cell["council"]["stop"], cell["council"]["stop_rule"], cell["council"]["settled"]) == (
+            "general-stop-rules", KB + "council-stop-general", False), cell["id"]
+        assert cell["council"]["annotation"] == KB + "annotation-council-stop-infections-within-window"
+    for cell in without:
+        assert (cell["council"]["stop"], cell["council"]["stop_rule"], cell["council"]["settled"]) == (
+            "stop-at-six-months", KB + "council-stop-at-six-months", True), cell["id"]
+    cell = "adult/bispecific/day[0,30)/igg[0,2)/infections-yes/ig-none"
+    gap = next(f for f in data["findings"]
+               if f["kind"] == "gap" and f.get("annotation") == KB + "annotation-council-stop-infections-within-window")
+    assert cell in gap["cells"] and {c["id"] for c in with_infections} <= set(gap["cells"])
