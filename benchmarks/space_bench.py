@@ -20,21 +20,22 @@ import time
 from pathlib import Path
 
 import evidencekb.recommend.evaluate
+import evidencekb.revision.dimensions
 import evidencekb.revision.space
 import evidencekb.sparql.engines
 from evidencekb.rdf.cache import project_ontology
-from evidencekb.revision.findings import agreement, find_all
-from evidencekb.revision.space import (
-    Space,
-    _publications,
-    derive_dimensions,
+from evidencekb.revision.cells import make_cells
+from evidencekb.revision.dimensions import derive_dimensions
+from evidencekb.revision.evaluate import (
     evaluate_council,
     evaluate_matches,
     evaluate_sources,
-    make_cells,
-    rule_info,
+    publications,
     six_month_date,
 )
+from evidencekb.revision.findings import agreement, find_all
+from evidencekb.revision.model import Space
+from evidencekb.revision.space import rule_info
 from evidencekb.revision.workspace import using
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -45,7 +46,8 @@ from run import oxigraph_engine_from  # noqa: E402
 def use_engine(engine: object) -> None:
     """Every module that asks for the local engine gets `engine` (benchmark only). Call it inside a fresh
     project (`using`), so that nothing cached for another project (the recommender) is reused."""
-    for module in (evidencekb.sparql.engines, evidencekb.recommend.evaluate, evidencekb.revision.space):
+    for module in (evidencekb.sparql.engines, evidencekb.recommend.evaluate, evidencekb.revision.dimensions,
+                   evidencekb.revision.space):
         module.get_engine = lambda *args, **kwargs: engine  # type: ignore[attr-defined]
 
 
@@ -82,7 +84,7 @@ def run_steps(factor: int, engine: object, step, times: dict[str, float]):  # ty
 
     def findings() -> Space:
         space = Space(dims, cells, rule_info(engine))
-        space.publications = {iri: p["label"] or iri for iri, p in _publications(engine).items()
+        space.publications = {iri: p["label"] or iri for iri, p in publications(engine).items()
                               if not iri.endswith("/addendum")}
         space.findings = find_all(space)
         space.agreement = agreement(space)

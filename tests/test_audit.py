@@ -28,6 +28,7 @@ EXPECTED_FINDING = {
     "threshold-comparators": "fx-crit",
     "figures-stated-twice": "fx-claim",
     "unit-conversions": "fx-e",
+    "space-findings": "fx-finding",
 }
 CHECKS = {check.name: check for check in audit_checks()}
 

@@ -43,7 +43,7 @@ PAGE_KINDS = ("", "tables/", "tables/3-1/", "tables/8-2/", "studies/", "studies/
               "studies/sutherland-2025/", "reports/", "reports/shahid-2024/", "therapies/", "therapies/cilta-cel/",
               "therapies/therapy-car-t/",
               "diseases/", "diseases/disease-multiple-myeloma/", "organisations/", "search-strategy/", "query/",
-              "downloads/", "audit/")
+              "downloads/", "audit/", "agreement/")
 LANGUAGES = ("", "en/")
 PHONE = {"width": 390, "height": 844}
 AXE = project.current().site / "node_modules" / "axe-core" / "axe.min.js"

@@ -4,6 +4,7 @@ findings (gap, overlap, boundary, disagreement) as JSON and RDF."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -17,15 +18,12 @@ from evidencekb import project
 from evidencekb.cli import main
 from evidencekb.rdf.cache import knowledge_base
 from evidencekb.recommend.compare import compare_data
-from evidencekb.revision.findings import SPACE, find_all, findings_graph
-from evidencekb.revision.space import (
-    Space,
-    build_space,
-    derive_dimensions,
-    evaluate_cells,
-    rule_info,
-    write_json,
-)
+from evidencekb.revision.dimensions import derive_dimensions
+from evidencekb.revision.evaluate import evaluate_cells
+from evidencekb.revision.findings import find_all
+from evidencekb.revision.findings_rdf import SPACE, findings_graph
+from evidencekb.revision.model import Space
+from evidencekb.revision.space import build_space, rule_info, write_json
 from evidencekb.revision.workspace import using
 
 KB = "https://w3id.org/evidencekb/id/"
@@ -245,11 +243,69 @@ def test_rdf_node_for_each_cell_named(space: Space) -> None:
 def test_agreement_page_markdown(space: Space) -> None:
     from evidencekb.revision.page import agreement_page
 
-    page = agreement_page(space, "da", link=lambda iri: "rules/" + iri.rsplit("/", 1)[-1] + ".md")
+    names = {"therapy-car-t": "CAR-T-celleterapi", "therapy-bispecific": "Bispecifikke antistoffer"}
+    page = agreement_page(space, "da", link=lambda iri: "rules/" + iri.rsplit("/", 1)[-1] + ".md",
+                          name=lambda iri: names.get(iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]))
     assert page.startswith("# Hvor er kilderne enige?")
-    assert "## car-t · før seks måneder" in page and "## bispecific · fra seks måneder" in page
+    # group headings name the therapy class by its label, not its code
+    assert "## CAR-T-celleterapi — før seks måneder" in page
+    assert "## Bispecifikke antistoffer — fra seks måneder" in page
+    assert "## car-t" not in page
+    # each matrix scrolls sideways in its own region, reachable by keyboard
+    regions = re.findall(
+        r'<div class="ekb-scroll ekb-matrix" role="region" aria-label="([^"]+)" tabindex="0" markdown>', page)
+    assert len(regions) == 4 and "Beslutninger: CAR-T-celleterapi — før seks måneder (rul vandret)" in regions
+    assert page.count("</div>") >= 4
     assert "ekb-verdict-start" in page and "(rules/banerjee-2025.md)" in page
     rows = [line for line in page.splitlines() if line.startswith("| ") and "ekb-verdict" in line]
     assert len(rows) == sum(1 for c in space.cells if c.coordinates["immunoglobulin"] == "none")
     assert page.count("- **disagreement**") == sum(1 for f in space.findings if f["kind"] == "disagreement")
     assert agreement_page(space, "en").startswith("# Where do the sources agree?")
+
+
+def test_revision_modules_have_one_job_and_no_import_cycle() -> None:
+    """Issue 12: modules of ≤ 400 lines, classes of ≤ 200, and no module of evidencekb.revision reaches itself
+    through its imports (module-level or deferred, which grimp both sees)."""
+    import ast
+
+    import grimp
+
+    import evidencekb.revision
+
+    folder = Path(evidencekb.revision.__file__).parent
+    for path in sorted(folder.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        assert len(path.read_text(encoding="utf-8").splitlines()) <= 400, path.name
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                assert node.end_lineno - node.lineno < 200, f"{path.name}: class {node.name}"
+    graph = grimp.build_graph("evidencekb", cache_dir=None)
+    modules = sorted(m for m in graph.modules if m.startswith("evidencekb.revision."))
+    for module in modules:
+        for imported in graph.find_modules_directly_imported_by(module):
+            if imported.startswith("evidencekb.revision."):
+                back = graph.find_shortest_chain(importer=imported, imported=module)
+                assert back is None, f"import cycle: {module} → {' → '.join(back or ())}"
+
+
+def test_golden_new_start_with_infections_gets_the_general_stop_rules(data: dict[str, Any]) -> None:
+    """Issue 13: a start now, within six months, of a patient with infections gets the stop rule of an already
+    started course on basis infections — the general stop rules, not settled by the text — and joins the
+    unsettled-stop gap; without infections it stops at six months (settled)."""
+    within = [c for c in data["cells"] if c["coordinates"]["immunoglobulin"] == "none"
+              and c["council"]["rule"] == KB + "council-start-within-six-months"]
+    with_infections = [c for c in within if c["coordinates"]["infections"] == "yes"]
+    without = [c for c in within if c["coordinates"]["infections"] == "no"]
+    assert len(with_infections) == 20 and without
+    for cell in with_infections:
+        assert cell["council"]["start"] == "start"
+        assert (cell["council"]["stop"], cell["council"]["stop_rule"], cell["council"]["settled"]) == (
+            "general-stop-rules", KB + "council-stop-general", False), cell["id"]
+        assert cell["council"]["annotation"] == KB + "annotation-council-stop-infections-within-window"
+    for cell in without:
+        assert (cell["council"]["stop"], cell["council"]["stop_rule"], cell["council"]["settled"]) == (
+            "stop-at-six-months", KB + "council-stop-at-six-months", True), cell["id"]
+    cell = "adult/bispecific/day[0,30)/igg[0,2)/infections-yes/ig-none"
+    gap = next(f for f in data["findings"]
+               if f["kind"] == "gap" and f.get("annotation") == KB + "annotation-council-stop-infections-within-window")
+    assert cell in gap["cells"] and {c["id"] for c in with_infections} <= set(gap["cells"])

@@ -3,7 +3,11 @@
 Each `queries/audit/<check>.rq` returns rows with at least ?finding (the node a finding is about)
 and ?location (the section or table involved); optional ?entity, ?printed, ?expected, ?stated,
 ?counted, ?value, ?message add detail. Rows of one check and one ?finding are one finding.
-Findings are information; `--strict` fails on findings not accepted in data/audit-accepted.ttl.
+Findings are information; `--strict` fails on findings not accepted in data/audit-accepted.ttl, except
+those of checks whose header says `**Strict:** no` (reported for information only).
+
+`extra` (a graph the caller computes, e.g. the findings of the decision space from `evidencekb.revision`)
+is added to the graph the checks run on, in a copy: the project's shared store is not changed.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 from rdflib.term import Node
@@ -21,6 +26,7 @@ from evidencekb import project
 from evidencekb.namespaces import EKB, curie
 from evidencekb.sparql.core import Engine, QueryResult, query_header
 from evidencekb.sparql.engines import local_engine
+from evidencekb.sparql.local import OxigraphEngine
 
 DETAIL_VARIABLES = ("printed", "expected", "stated", "counted", "value", "number", "column", "kind")
 
@@ -38,6 +44,12 @@ class AuditFinding:
     details: dict[str, str] = field(default_factory=dict)
     accepted: bool = False
     reason: str = ""
+    #: False: reported for information, `--strict` does not fail on it (the check's header says **Strict:** no)
+    strict: bool = True
+
+    @property
+    def new(self) -> bool:
+        return self.strict and not self.accepted
 
     @property
     def key(self) -> tuple[str, str]:
@@ -67,6 +79,12 @@ class AuditCheck:
         paragraph = header.split("**Finding:**", 1)[1].split("\n**", 1)[0]
         return " ".join(paragraph.split())
 
+    @property
+    def strict(self) -> bool:
+        """False when the header says '**Strict:** no': its findings never fail `--strict`."""
+        header = query_header(self.text)
+        return not ("**Strict:**" in header and header.split("**Strict:**", 1)[1].strip().lower().startswith("no"))
+
 
 def audit_checks(directory: Path | None = None) -> list[AuditCheck]:
     directory = directory or project.current().queries / "audit"
@@ -86,7 +104,7 @@ def run_check(check: AuditCheck, engine: Engine, graph: Graph) -> list[AuditFind
         finding = grouped.get(key)
         if finding is None:
             message = str(row["message"]) if row.get("message") is not None else check.finding_text
-            finding = grouped[key] = AuditFinding(check.name, check.title, key, message)
+            finding = grouped[key] = AuditFinding(check.name, check.title, key, message, strict=check.strict)
         _add_unique(finding.locations, row.get("location"))
         _add_unique(finding.entities, row.get("entity"))
         for name in DETAIL_VARIABLES:
@@ -119,13 +137,29 @@ def accepted_findings(graph: Graph) -> dict[tuple[str, str], str]:
     return accepted
 
 
-def collect_findings(graph: Graph | None = None, engine: Engine | None = None) -> list[AuditFinding]:
-    """Every finding of every check, marked accepted where data/audit-accepted.ttl says so."""
+def with_extra(engine: Engine, graph: Graph, extra: Graph) -> Engine:
+    """An engine over `graph` (or `engine`'s store) plus `extra`, in a new store."""
+    store = ox.Store()
+    base = getattr(engine, "store", None)
+    if isinstance(base, ox.Store):
+        store.extend(base.quads_for_pattern(None, None, None, None))
+    else:
+        store.load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    store.load(extra.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    return OxigraphEngine(store)
+
+
+def collect_findings(graph: Graph | None = None, engine: Engine | None = None,
+                     extra: Graph | None = None) -> list[AuditFinding]:
+    """Every finding of every check, marked accepted where data/audit-accepted.ttl says so; with `extra`,
+    the checks run on the graph plus `extra`."""
     if graph is None:
         from evidencekb.rdf.cache import knowledge_base
 
         graph = knowledge_base()
     engine = engine or local_engine(graph)
+    if extra is not None:
+        engine = with_extra(engine, graph, extra)
     accepted = accepted_findings(graph)
     findings = []
     for check in audit_checks():
@@ -142,7 +176,8 @@ def format_findings(findings: list[AuditFinding], format_name: str = "text") -> 
             {
                 "findings": [asdict(f) for f in findings],
                 "total": len(findings),
-                "new": sum(not f.accepted for f in findings),
+                "new": sum(f.new for f in findings),
+                "information": sum(not f.strict for f in findings),
             },
             ensure_ascii=False,
             indent=2,
@@ -155,20 +190,22 @@ def format_findings(findings: list[AuditFinding], format_name: str = "text") -> 
             count = sum(f.check == current for f in findings)
             lines.append(f"\n== {finding.title} ({current}: {count}) ==")
         where = ", ".join(finding.location_labels) or "—"
-        status = "accepted" if finding.accepted else "NEW"
+        status = "accepted" if finding.accepted else "NEW" if finding.strict else "information"
         lines.append(f"- [{status}] {where}: {finding.message}")
         if finding.details:
             lines.append("    " + "; ".join(f"{k}: {v}" for k, v in finding.details.items()))
         lines.append(f"    about: {', '.join(curie(e) for e in finding.entities) or curie(finding.finding)}")
-    new = sum(not f.accepted for f in findings)
-    lines.append(f"\n{len(findings)} finding(s), {new} not in the accepted list (data/audit-accepted.ttl).")
+    new = sum(f.new for f in findings)
+    information = sum(not f.strict for f in findings)
+    lines.append(f"\n{len(findings)} finding(s), {new} not in the accepted list (data/audit-accepted.ttl)"
+                 + (f", {information} for information only (--strict ignores them)." if information else "."))
     return "\n".join(lines).lstrip("\n")
 
 
-def run_audit(format_name: str = "text", strict: bool = False) -> tuple[str, int]:
-    """The `evidencekb audit` command: the report text and the exit code."""
-    findings = collect_findings()
-    exit_code = 1 if strict and any(not f.accepted for f in findings) else 0
+def run_audit(format_name: str = "text", strict: bool = False, extra: Graph | None = None) -> tuple[str, int]:
+    """The `evidencekb audit` command: the report text and the exit code (`extra`: see `collect_findings`)."""
+    findings = collect_findings(extra=extra)
+    exit_code = 1 if strict and any(f.new for f in findings) else 0
     return format_findings(findings, format_name), exit_code
 
 

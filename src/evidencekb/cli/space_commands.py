@@ -50,7 +50,7 @@ def add(commands: argparse._SubParsersAction) -> None:
 
 def _space(args: argparse.Namespace) -> int:
     from evidencekb.revision import render
-    from evidencekb.revision.findings import findings_graph
+    from evidencekb.revision.findings_rdf import findings_graph
     from evidencekb.revision.space import build_space, write_json
     from evidencekb.sparql.engines import set_remote_timeout
 

@@ -1,9 +1,13 @@
 """The whole rule space and what a revision changes: `evidencekb space` and `evidencekb diff`.
 
-`space` (evidencekb.revision.space) partitions patients into the kinds the encoded criteria can tell
-apart — cut points and codes read from the graph by queries/space/*.rq — and decides one representative
-patient per cell with the council's logic (`recommend`) and every secondary publication's start
-criteria (`compare`'s query). `findings` turns the cells into gap / overlap / boundary / disagreement
-findings (JSON and RDF). `diff` compares two revisions of a project: entities, table cells, decision
-cells and, optionally, a batch of patients.
+One job per module:
+
+dimensions    the partition: cut points and codes read from the graph by queries/space/*.rq
+cells         one representative patient per cell (the `recommend` JSON contract)
+evaluate      the council's answer (`recommend`, batched) and every publication's (`compare`'s query)
+model         the `Space` value; space: `build_space` puts the steps together
+findings      gap / overlap / boundary / disagreement findings and agreement figures (JSON)
+findings_rdf  the findings as RDF (ontology/space.ttl); audit: them for `evidencekb audit`
+render, page  the flat table (CSV/Markdown) and the site pages (agreement, "What changed")
+workspace     a project folder or git revision as the current project; diff: what a revision changes
 """

@@ -29,7 +29,8 @@ from evidencekb.errors import InputError
 from evidencekb.namespaces import KB
 from evidencekb.rdf.cache import knowledge_base
 from evidencekb.recommend.batch import read_batch, recommend_records
-from evidencekb.revision.space import derive_dimensions, evaluate_cells, merge_dimensions
+from evidencekb.revision.dimensions import derive_dimensions, merge_dimensions
+from evidencekb.revision.evaluate import evaluate_cells
 from evidencekb.revision.workspace import materialise, using
 from evidencekb.tables import TABLE_IDS, table_data
 

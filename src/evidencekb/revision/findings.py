@@ -12,8 +12,7 @@
   council (both as `compare` reads them) give different start verdicts; stricter = less in favour of
   substitution than the council.
 
-`findings_graph` gives the same findings as RDF (vocabulary `SPACE`, nodes in kb:) with
-prov:wasDerivedFrom to the rules, for `audit` and the site.
+`evidencekb.revision.findings_rdf` gives the same findings as RDF.
 """
 
 from __future__ import annotations
@@ -23,15 +22,12 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import PROV, RDF, RDFS
-
 from evidencekb import messages
-from evidencekb.namespaces import KB, bind_prefixes
-from evidencekb.revision.space import COUNCIL, DIMENSION_ORDER, VERDICT_RANK, Cell, Space, node_key
+from evidencekb.revision.cells import Cell, node_key
+from evidencekb.revision.dimensions import DIMENSION_ORDER
+from evidencekb.revision.evaluate import COUNCIL, VERDICT_RANK
+from evidencekb.revision.model import Space
 
-#: terms of the generated findings (not part of data/: produced by `evidencekb space`)
-SPACE = Namespace("https://w3id.org/evidencekb/space#")
 KINDS = ("gap", "overlap", "boundary", "disagreement")
 
 
@@ -188,42 +184,3 @@ def agreement(space: Space) -> dict[str, dict[str, int]]:
             counts["agree" if theirs == ours else ("stricter" if theirs < ours else "looser")] += 1
         out[pub] = counts
     return out
-
-
-def cell_node(cell_id: str) -> URIRef:
-    return KB[f"space-cell-{node_key(cell_id)}"]
-
-
-def findings_graph(space: Space, lang: str = "en") -> Graph:
-    """The findings (and the cells they name) as RDF, each finding derived from the rules it cites."""
-    graph = Graph()
-    bind_prefixes(graph)
-    graph.bind("space", SPACE)
-    cells = {cell.id: cell for cell in space.cells}
-    named: set[str] = set()
-    for finding in space.findings:
-        node = KB[f"space-finding-{finding['id']}"]
-        graph.add((node, RDF.type, SPACE.Finding))
-        graph.add((node, SPACE.kind, Literal(finding["kind"])))
-        graph.add((node, RDFS.comment, Literal(finding["text"], lang=lang)))
-        for rule in finding["rules"]:
-            graph.add((node, PROV.wasDerivedFrom, URIRef(rule)))
-        for cell_id in finding["cells"]:
-            graph.add((node, SPACE.cell, cell_node(cell_id)))
-            named.add(cell_id)
-        if finding.get("source"):
-            graph.add((node, SPACE.source, URIRef(finding["source"])))
-            graph.add((node, SPACE.direction, Literal(finding["direction"])))
-        if finding.get("default"):
-            graph.add((node, SPACE.defaultRule, URIRef(finding["default"])))
-    for cell_id in sorted(named):
-        cell = cells[cell_id]
-        node = cell_node(cell_id)
-        graph.add((node, RDF.type, SPACE.Cell))
-        graph.add((node, RDFS.label, Literal(cell_id)))
-        graph.add((node, SPACE.patient, Literal(json.dumps(cell.patient, sort_keys=True))))
-        graph.add((node, SPACE.councilStart, Literal(cell.council["start"])))
-        graph.add((node, SPACE.councilStop, Literal(cell.council["stop"])))
-        graph.add((node, PROV.wasDerivedFrom, URIRef(cell.council["rule"])))
-        graph.add((node, PROV.wasDerivedFrom, URIRef(cell.council["stop_rule"])))
-    return graph

@@ -1,12 +1,15 @@
 """The site page "Hvor er kilderne enige?" / "Where do the sources agree?" as Markdown, from a built `Space`.
 
-Standalone: `agreement_page(space, lang, link)` returns the page text; the site decides where it goes.
-`link(iri)` gives the page of a rule (or None: the IRI itself is linked). Decisions are shown as
+Standalone: `agreement_page(space, lang, link, name)` returns the page text; the site decides where it goes.
+`link(iri)` gives the page of a rule (or None: the IRI itself is linked); `name(iri)` the label of a code
+(population, therapy class) in the page's language (or None: its notation is shown). Decisions are shown as
 `<span class="ekb-verdict-<verdict>">`; `PAGE_CSS` holds their colours for the site's stylesheet.
 
 The matrix lists the cells without an ongoing immunoglobulin course (where a start decision is made),
 grouped by therapy class and phase (before / from the council's six-month boundary), one column for
-the council and one per publication; then each publication's agreement figures and the findings.
+the council and one per publication; then each publication's agreement figures and the findings. Each
+matrix sits in its own horizontally scrolling region (role=region, an aria-label, tabindex=0), so the page
+itself never scrolls sideways on a phone.
 """
 
 from __future__ import annotations
@@ -16,23 +19,26 @@ from datetime import date
 from html import escape
 
 from evidencekb import messages
-from evidencekb.revision.space import DIMENSION_ORDER, Space
+from evidencekb.revision.model import Space
 
-COLOURS = {"start": "#1b7837", "consider": "#c2a000", "general-criteria": "#c2a000",
-           "individual-assessment": "#c2a000", "do-not-start": "#b2182b", "already-on-ig": "#4d4d4d",
-           "out-of-scope": "#9e9e9e"}
+#: text colours with a contrast of at least 4.5:1 on white (WCAG AA; the browser test runs axe-core)
+COLOURS = {"start": "#1b7837", "consider": "#7a5c00", "general-criteria": "#7a5c00",
+           "individual-assessment": "#7a5c00", "do-not-start": "#b2182b", "already-on-ig": "#4d4d4d",
+           "out-of-scope": "#666666"}
 TEXT = {
     "en": {"title": "Where do the sources agree?", "council": "Council", "agreement": "Agreement with the council",
            "findings": "Findings", "within": "before six months", "after": "from six months",
            "cell": "Patient", "cells": "cells compared", "agree": "agree", "stricter": "stricter",
-           "looser": "looser", "source": "Source", "cells_short": "cells",
+           "looser": "looser", "source": "Source", "cells_short": "cells", "day": "day", "yes": "yes", "no": "no",
+           "infections": "infections", "matrix": "Decisions: {group} (scroll sideways)",
            "intro": "Every kind of patient the encoded criteria can tell apart (IgG, time since therapy start, "
                     "infections, population, therapy class), decided by the council's start criteria and by "
                     "each secondary publication's. Only patients not yet on immunoglobulin are shown."},
     "da": {"title": "Hvor er kilderne enige?", "council": "Medicinrådet", "agreement": "Enighed med Medicinrådet",
            "findings": "Fund", "within": "før seks måneder", "after": "fra seks måneder",
            "cell": "Patient", "cells": "celler sammenlignet", "agree": "enige", "stricter": "strengere",
-           "looser": "lempeligere", "source": "Kilde", "cells_short": "celler",
+           "looser": "lempeligere", "source": "Kilde", "cells_short": "celler", "day": "dag", "yes": "ja",
+           "no": "nej", "infections": "infektioner", "matrix": "Beslutninger: {group} (rul vandret)",
            "intro": "Alle de slags patienter, de kodede kriterier kan skelne mellem (IgG, tid siden behandlingsstart, "
                     "infektioner, population, behandlingsklasse), vurderet efter Medicinrådets opstartskriterier og "
                     "efter hver sekundær publikations. Kun patienter, der ikke allerede får immunglobulin, vises."},
@@ -40,8 +46,11 @@ TEXT = {
 
 
 #: the colours of the decisions, for the site's stylesheet (the page itself carries only the classes)
-PAGE_CSS = "\n".join(f".ekb-verdict-{name} {{ color: {colour}; font-weight: 600; }}"
-                     for name, colour in COLOURS.items())
+PAGE_CSS = "\n".join([
+    *(f".ekb-verdict-{name} {{ color: {colour}; font-weight: 600; }}" for name, colour in COLOURS.items()),
+    # the matrix scrolls in its own labelled region (.ekb-matrix), not in the theme's wrapper inside it
+    ".ekb-matrix .md-typeset__scrollwrap { overflow-x: visible; }",
+])
 
 
 def _esc(text: str) -> str:
@@ -57,8 +66,24 @@ def _short(iri: str) -> str:
     return iri.rsplit("/", 1)[-1]
 
 
-def agreement_page(space: Space, lang: str = "da", link: Callable[[str], str | None] | None = None) -> str:
+def _coordinates(space: Space, coordinates: dict[str, str], t: dict[str, str],
+                 code_name: Callable[[str, str], str]) -> str:
+    """A cell's row heading in words: population, day range, IgG range, infections."""
+    return " · ".join([
+        code_name("population", coordinates["population"]),
+        f"{t['day']} {coordinates['days_since_therapy_start']}",
+        f"IgG {coordinates['igg_g_per_l']} g/L",
+        f"{t['infections']}: {t['yes'] if coordinates['infections'] == 'yes' else t['no']}",
+    ])
+
+
+def agreement_page(space: Space, lang: str = "da", link: Callable[[str], str | None] | None = None,
+                   name: Callable[[str], str | None] | None = None) -> str:
     t = TEXT[lang]
+
+    def code_name(dimension: str, value: str) -> str:
+        code = (space.dimensions[dimension].values.get(value) or {}).get("code")
+        return (name(code) if name and code else None) or value
 
     def ref(iri: str, text: str | None = None) -> str:
         target = (link(iri) if link else None) or iri
@@ -79,16 +104,17 @@ def agreement_page(space: Space, lang: str = "da", link: Callable[[str], str | N
         groups.setdefault((cell.coordinates["therapy_class"], phase), []).append(cell)
     header = [t["cell"], t["council"], *(_esc(space.publications[p]) for p in pubs)]
     for (therapy, phase), cells in sorted(groups.items(), key=lambda item: (item[0][0], item[0][1] != "within")):
-        lines += [f"## {therapy} · {t[phase]}", ""]
+        group = f"{code_name('therapy_class', therapy)} — {t[phase]}"
+        label = escape(t["matrix"].format(group=group), quote=True)
+        lines += [f"## {_esc(group)}", "",
+                  f'<div class="ekb-scroll ekb-matrix" role="region" aria-label="{label}" tabindex="0" markdown>', ""]
         lines.append("| " + " | ".join(header) + " |")
         lines.append("|" + "|".join("---" for _ in header) + "|")
         for cell in cells:
-            coordinates = " · ".join(f"{name.split('_')[0]} {cell.coordinates[name]}" for name in DIMENSION_ORDER
-                                     if name not in ("therapy_class", "immunoglobulin"))
-            row = [_esc(coordinates), _badge(cell.council["start"]),
+            row = [_esc(_coordinates(space, cell.coordinates, t, code_name)), _badge(cell.council["start"]),
                    *(_badge((cell.sources.get(p) or {}).get("verdict")) for p in pubs)]
             lines.append("| " + " | ".join(row) + " |")
-        lines.append("")
+        lines += ["", "</div>", ""]
     lines += [f"## {t['agreement']}", "",
               f"| {t['source']} | {t['cells']} | {t['agree']} | {t['stricter']} | {t['looser']} |",
               "|---|---|---|---|---|"]

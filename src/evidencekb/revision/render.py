@@ -7,7 +7,8 @@ import io
 from typing import Any
 
 from evidencekb import messages
-from evidencekb.revision.space import DIMENSION_ORDER, Space
+from evidencekb.revision.dimensions import DIMENSION_ORDER
+from evidencekb.revision.model import Space
 
 
 def _short(iri: str | None) -> str:

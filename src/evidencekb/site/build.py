@@ -34,7 +34,7 @@ from evidencekb.rdf.cache import knowledge_base
 from evidencekb.site.context import PageContext
 from evidencekb.site.model import SiteModel
 from evidencekb.site.outdir import check_out, mark, prepare_parent, swap
-from evidencekb.site.pages import build_pages
+from evidencekb.site.pages import build_pages, changes
 from evidencekb.site.pages.other import PAGE_MAP
 from evidencekb.site.tables import TableSource
 from evidencekb.sparql.core import Engine
@@ -89,9 +89,10 @@ def _intro(lang: str) -> str:
 
 
 def generate_docs(docs: Path, graph: Graph, lang: str = "da", *, engine: Engine | None = None,
-                  audit: Callable[[], list[Any]] | None = None) -> dict[str, str]:
+                  audit: Callable[[], list[Any]] | None = None, since: dict[str, Any] | None = None) -> dict[str, str]:
     """Write every generated page, asset and download of one language into `docs`; return {path: Markdown}
-    (and the FHIR Bundle download, JSON, which the Downloads page generates with its link)."""
+    (and the FHIR Bundle download, JSON, which the Downloads page generates with its link). `since`: an
+    `evidencekb diff` result, for the "What changed" page."""
     engine = engine or local_engine(graph, "oxigraph")
     if audit is None:
         audit = functools.cache(functools.partial(collect_findings, graph=graph, engine=engine))
@@ -99,6 +100,7 @@ def generate_docs(docs: Path, graph: Graph, lang: str = "da", *, engine: Engine 
     ctx = PageContext(model, TableSource(engine, lang), audit)
     with _step(f"generating pages from the graph ({lang})"):
         pages = build_pages(ctx, _intro(lang))
+        pages.update(changes.pages(ctx, since))
         for path, text in pages.items():
             target = docs / path
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -158,8 +160,8 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def nav(lang: str) -> list[Any]:
-    """The navigation of one language, titles from messages/site.toml [nav]."""
+def nav(lang: str, since: bool = False) -> list[Any]:
+    """The navigation of one language, titles from messages/site.toml [nav] (`since`: with "What changed")."""
     entries: list[Any] = []
     for key, path in NAV:
         title = messages.text(f"site.nav.{key}", lang)
@@ -168,10 +170,12 @@ def nav(lang: str) -> list[Any]:
             entries.append({title: [path, *name]})
         else:
             entries.append({title: path})
+    if since:
+        entries.append({changes.title(lang): changes.PATH})
     return entries
 
 
-def language_config(lang: str, folder: Path) -> Path:
+def language_config(lang: str, folder: Path, since: bool = False) -> Path:
     """A MkDocs configuration for `lang` that inherits site/mkdocs.yml (written into `folder`)."""
     site = project.current().site
     others = [other for other in LANGUAGES if other != lang]
@@ -183,7 +187,7 @@ def language_config(lang: str, folder: Path) -> Path:
         "site_name": messages.text("site.site.name", lang),
         "site_description": messages.text("site.site.description", lang),
         "theme": {"name": "material", "custom_dir": str(site / "overrides"), "language": lang},
-        "nav": nav(lang),
+        "nav": nav(lang, since),
         "extra": {"ekb_languages": switch, "ekb_switch_label": messages.text("site.language.switch", lang)},
     }
     path = folder / f"mkdocs-{lang}.yml"
@@ -197,7 +201,7 @@ def run_mkdocs(docs: Path, site_dir: Path, lang: str = "da") -> None:
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    config_file = language_config(lang, docs.parent)
+    config_file = language_config(lang, docs.parent, (docs / changes.PATH).is_file())
     collector = _Collect()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(collector)
@@ -211,10 +215,11 @@ def run_mkdocs(docs: Path, site_dir: Path, lang: str = "da") -> None:
         logger.removeHandler(collector)
 
 
-def build_site(out: Path | None = None, *, graph: Graph | None = None) -> Path:
+def build_site(out: Path | None = None, *, graph: Graph | None = None, since: dict[str, Any] | None = None) -> Path:
     """Build the site into `out` (default build/site) atomically; return the folder.
 
-    `graph` replaces the project's knowledge base (tests use small fixture graphs).
+    `graph` replaces the project's knowledge base (tests use small fixture graphs); `since` (an
+    `evidencekb diff` result) adds the page "What changed".
     """
     out = check_out(Path(out) if out is not None else project.current().build / "site")
     prepare_parent(out)
@@ -230,7 +235,7 @@ def build_site(out: Path | None = None, *, graph: Graph | None = None) -> Path:
             audit = functools.cache(functools.partial(collect_findings, graph=graph, engine=engine))
             for lang in LANGUAGES:
                 docs = work / f"docs-{lang}"
-                generate_docs(docs, graph, lang, engine=engine, audit=audit)
+                generate_docs(docs, graph, lang, engine=engine, audit=audit, since=since)
                 with _step(f"running mkdocs build (strict, {lang})"):
                     run_mkdocs(docs, built if lang == LANGUAGES[0] else built / lang, lang)
         mark(built)

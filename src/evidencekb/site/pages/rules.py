@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rdflib import URIRef
+
 from evidencekb import why
 from evidencekb.revision.page import PAGE_CSS, agreement_page
 from evidencekb.revision.space import build_space
@@ -115,9 +117,10 @@ def agreement(ctx: PageContext) -> str:
         page = ctx.model.pages.get(iri)
         return ctx.to(page.path) if page is not None else None
 
-    text = agreement_page(space, ctx.lang, link)
-    # its group headings are "<therapy code> · <phase>"; the site keeps " · " for "Dansk · English" labels
-    text = "\n".join(line.replace(" · ", ": ", 1) if line.startswith("## ") else line for line in text.split("\n"))
+    def name(iri: str) -> str | None:
+        return ctx.model.label(URIRef(iri)) if ctx.model.has_label(iri) else None
+
+    text = agreement_page(space, ctx.lang, link, name)
     # the matrix (hundreds of rows) stays out of the search index: it would slow every search
     return front_matter(ctx.t("nav.agreement"), search={"exclude": True}) + text + f"\n<style>\n{PAGE_CSS}\n</style>\n"
 
