@@ -16,7 +16,7 @@ from rdflib import Graph, Literal
 from rdflib.namespace import SKOS
 
 from evidencekb.cli import main
-from evidencekb.namespaces import EKB, KB
+from evidencekb.namespaces import KB
 from evidencekb.recommend.evaluate import Recommender
 from evidencekb.recommend.patient import parse_patient
 from evidencekb.sparql.core import local_engine

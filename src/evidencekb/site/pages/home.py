@@ -17,7 +17,13 @@ from evidencekb.namespaces import EKB, KB
 from evidencekb.site import jsonld
 from evidencekb.site.context import PageContext, front_matter
 from evidencekb.site.criteria import (
-    action_text, conditions, criterion_window, flowchart, igg_text, rule_order, window_text,
+    action_text,
+    conditions,
+    criterion_window,
+    flowchart,
+    igg_text,
+    rule_order,
+    window_text,
 )
 from evidencekb.site.pages.rules import rule_iris, rule_path
 from evidencekb.site.text import bullet_list, chip, indent, link, md, table
