@@ -142,6 +142,12 @@ def conditions(model: SiteModel, criterion: object, kind: str, lang: str | None 
     return parts
 
 
+def criterion_anchor(criterion: object) -> str:
+    """The HTML id of a criterion on its publication's page (the criterion IRI's last segment), so that
+    table marks can link to the criterion they are derived from."""
+    return "criterion-" + str(criterion).rstrip("/").rsplit("/", 1)[-1].lower()
+
+
 def rule_order(model: SiteModel, criteria: list[object]) -> dict[str, str]:
     """{criterion: its position in the order the rules are applied ("1" decides first)}, for criteria with
     a priority. Pages show this position, never the internal ekb:priority numbers (issue 18 §6); rules of
