@@ -15,7 +15,12 @@ from evidencekb.namespaces import EKB
 from evidencekb.site import jsonld
 from evidencekb.site.context import PageContext, front_matter
 from evidencekb.site.criteria import (
-    action_text, conditions, criterion_anchor, criterion_window, igg_text, window_text,
+    action_text,
+    conditions,
+    criterion_anchor,
+    criterion_window,
+    igg_text,
+    window_text,
 )
 from evidencekb.site.pages.common import annotations, citation
 from evidencekb.site.text import attr, bullet_list, chip, md, number, table
