@@ -34,7 +34,7 @@ ONWARD = (  # (messages key under home.links, page)
     ("tables", "tables/index.md"), ("studies", "studies/index.md"), ("reports", "reports/index.md"),
     ("therapies", "therapies/index.md"), ("diseases", "diseases/index.md"),
     ("organisations", "organisations/index.md"), ("search", "search-strategy.md"), ("query", "query.md"),
-    ("downloads", "downloads/index.md"), ("audit", "audit.md"),
+    ("downloads", "downloads/index.md"), ("audit", "audit.md"), ("cite", "cite.md"),
 )
 
 
