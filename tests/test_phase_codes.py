@@ -48,6 +48,9 @@ def test_codes_come_from_the_data(kb: Graph) -> None:
     graph.set((FROM, SKOS.notation, Literal("after-first-window")))
     assert _phase(graph) == "within-first-window"
     assert _phase(graph, assessment_date="2026-07-01") == "after-first-window"
+    rec = Recommender(local_engine(graph))
+    assert rec.facts(parse_patient(PATIENT)).within_first_window
+    assert not rec.facts(parse_patient({**PATIENT, "assessment_date": "2026-07-01"})).within_first_window
 
 
 def test_missing_code_is_bad_input(kb: Graph) -> None:

@@ -345,7 +345,9 @@ def test_home_puts_the_summary_cards_before_the_diagram_and_the_details(built: P
     details = home.index("Kriterierne i detaljer")
     assert start < stop < diagram < badges < details
     assert home.count('<pre class="mermaid">') == 1
-    assert "GRADE: Meget lav" in home and "AGREE II: Moderat–høj kvalitet" in home
+    # the council's words (issue 18 §6), not a formal GRADE rating or an AGREE II category
+    assert "meget lav kvalitet" in home and "AGREE II: moderat til høj kvalitet" in home
+    assert "GRADE: Meget lav" not in home and "Moderat–høj" not in home
     assert "IgG &lt; 4 g/L" in home[start:diagram]  # thresholds in the cards come from the criteria
 
 

@@ -74,6 +74,12 @@ class Facts:
     course_timing: URIRef | None = None  # for an ongoing course
     course_basis: URIRef | None = None
 
+    @property
+    def within_first_window(self) -> bool:
+        """Whether the assessment falls before the phase boundary. Compare this, not `phase`: the phase code
+        is data (the window's skos:notation) and may be renamed there."""
+        return self.patient.assessment_date < self.six_month_date
+
     def criteria_bindings(self) -> dict[str, Node]:
         """The patient facts any start-criterion query binds (queries/compare/start-criteria.rq)."""
         return {
