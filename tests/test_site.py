@@ -345,7 +345,9 @@ def test_home_puts_the_summary_cards_before_the_diagram_and_the_details(built: P
     details = home.index("Kriterierne i detaljer")
     assert start < stop < diagram < badges < details
     assert home.count('<pre class="mermaid">') == 1
-    assert "GRADE: Meget lav" in home and "AGREE II: Moderat–høj kvalitet" in home
+    # the council's words (issue 18 §6), not a formal GRADE rating or an AGREE II category
+    assert "meget lav kvalitet" in home and "AGREE II: moderat til høj kvalitet" in home
+    assert "GRADE: Meget lav" not in home and "Moderat–høj" not in home
     assert "IgG &lt; 4 g/L" in home[start:diagram]  # thresholds in the cards come from the criteria
 
 
@@ -459,3 +461,162 @@ def test_the_fhir_bundle_is_a_download(built: Path) -> None:
     bundle = json.loads((built / "downloads" / "evidencekb.fhir.json").read_text(encoding="utf-8"))
     assert bundle["resourceType"] == "Bundle" and bundle["entry"]
     assert "evidencekb.fhir.json" in (built / "downloads" / "index.html").read_text(encoding="utf-8")
+
+
+# --- issue 18 §4 and §6: how to cite; say what the source says --------------------------------------
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory, kb: Graph) -> dict[str, dict[str, str]]:
+    """The generated Markdown of both languages (before MkDocs): {lang: {path: text}}."""
+    folder = tmp_path_factory.mktemp("docs")
+    return {lang: generate_docs(folder / lang, kb, lang) for lang in site_module.LANGUAGES}
+
+
+GRADE_CHIP = re.compile(r"GRADE\\?:\s*\**\s*(Meget lav|Very low|Lav|Low|Moderat|Moderate|Høj|High)", re.I)
+MARK_LINK = r'\[<span class="ekb-mark"[^>]*>X</span>\]\(\.\./reports/([a-z0-9-]+)\.md#([a-z0-9-]+)\)'
+PRIORITY = re.compile(r"(prioritet|priority)\s*\d|\|\s*(prioritet|priority)\s*\|", re.I)
+
+
+def test_no_formal_grade_chip_anywhere(generated: dict[str, dict[str, str]]) -> None:
+    """The addendum applies no formal GRADE: no page shows a 'GRADE: Meget lav' chip or label."""
+    for lang, pages in generated.items():
+        for path, text in pages.items():
+            assert not GRADE_CHIP.search(text), f"{lang}/{path}: {GRADE_CHIP.search(text).group(0)!r}"
+            assert "ekb-chip--grade" not in text, f"{lang}/{path}"
+
+
+def test_the_councils_assessment_is_shown_as_worded(generated: dict[str, dict[str, str]]) -> None:
+    da, en = generated["da"]["index.md"], generated["en"]["index.md"]
+    badges = {lang: re.search(r'<p class="ekb-badges".*?</p>', generated[lang]["index.md"], re.S).group(0)
+              for lang in ("da", "en")}
+    assert "meget lav kvalitet" in badges["da"] and "very low quality" in badges["en"]
+    assert "AGREE II: moderat til høj kvalitet" in badges["da"]
+    assert "AGREE II: moderate to high quality" in badges["en"]
+    assert "formel GRADE\\-profil" in badges["da"]
+    assert "formal GRADE profile" in badges["en"]
+    for text in (da, en):
+        assert "Moderat–høj" not in text and "Moderate–high" not in text and "Moderat-høj" not in text
+
+
+def test_the_wording_comes_from_the_data(tmp_path: Path, kb: Graph) -> None:
+    changed = Graph()
+    changed += kb
+    node = KB["assessment-secondary-publications"]
+    changed.remove((node, EKB.ratingText, None))
+    changed.add((node, EKB.ratingText, Literal("middel kvalitet", lang="da")))
+    model = SiteModel(local_engine(changed, "oxigraph"), "da")
+    from evidencekb.site.context import PageContext
+    from evidencekb.site.pages.home import certainty_badges
+    from evidencekb.site.tables import TableSource
+
+    badges = certainty_badges(PageContext(model, TableSource(model.engine, "da")))
+    assert "AGREE II: middel kvalitet" in badges and "moderat til høj" not in badges
+
+
+def test_no_internal_priorities_on_any_page(generated: dict[str, dict[str, str]]) -> None:
+    """Rule priorities are internal: pages show the order of the rules by position ("nr. 1 i rækkefølgen")."""
+    for lang, pages in generated.items():
+        for path, text in pages.items():
+            found = PRIORITY.search(text.replace("?priority", ""))
+            assert not found, f"{lang}/{path}: {found.group(0)!r}"
+    assert "nr. 1 i rækkefølgen" in generated["da"]["index.md"]
+    assert "no. 1 in order" in generated["en"]["index.md"]
+    assert "| Rækkefølge |" in generated["da"]["index.md"]
+
+
+def _site_marks(kb: Graph) -> dict[str, set[tuple[int, int]]]:
+    rows = local_engine(kb, "oxigraph").select(
+        (project.current().queries / "site" / "table-marks.rq").read_text(encoding="utf-8")).rows
+    marks: dict[str, set[tuple[int, int]]] = {"3-1": set(), "3-2": set()}
+    for row in rows:
+        if row["criterion"] is not None or row["classification"] is not None:
+            marks[str(row["table"]).rsplit("table-", 1)[1]].add((int(row["rowPos"]), int(row["colPos"])))
+    return marks
+
+
+def test_the_site_finds_a_source_for_every_mark_of_the_table_queries(kb: Graph) -> None:
+    """queries/site/table-marks.rq derives the marks as queries/tables/table-3-x.rq do: same cells."""
+    from evidencekb.tables import table_data
+
+    engine = local_engine(kb, "oxigraph")
+    for table_id, found in _site_marks(kb).items():
+        data = table_data(table_id, "da", engine=engine)
+        printed = {(i + 1, j + 1) for i, row in enumerate(data["rows"]) for j, value in enumerate(row)
+                   if value.strip() == "X"}
+        assert printed and found == printed, (table_id, sorted(found ^ printed))
+
+
+def test_table_marks_link_to_their_criteria(generated: dict[str, dict[str, str]]) -> None:
+    for lang, pages in generated.items():
+        for table_id in ("3-1", "3-2"):
+            text = pages[f"tables/{table_id}.md"]
+            marks = text.count('class="ekb-mark"')
+            links = re.findall(MARK_LINK, text)
+            footnoted = re.findall(r'<span class="ekb-mark"[^>]*>X</span><sup>\[1\]\(#ekb-council-1', text)
+            assert marks >= 5 and len(links) + len(footnoted) == marks, (lang, table_id, marks, links, footnoted)
+            for report, anchor in links:
+                assert f'<span id="{anchor}"></span>' in pages[f"reports/{report}.md"], (lang, report, anchor)
+
+
+def test_the_councils_own_mark_carries_a_footnote_from_the_data(kb: Graph) -> None:
+    from evidencekb.site.context import PageContext
+    from evidencekb.site.pages.tables import table_page
+    from evidencekb.site.tables import TableSource
+
+    def page(graph: Graph, lang: str = "da") -> str:
+        model = SiteModel(local_engine(graph, "oxigraph"), lang)
+        return table_page(PageContext(model, TableSource(model.engine, lang)), "3-2")
+
+    shipped = page(kb)
+    assert '<a id="ekb-council-1"></a>' in shipped and "Medicinrådets egen klassifikation" in shipped
+    assert "afsnit 3\\.3\\.1" in shipped and "I COMMIT anbefales" in shipped
+    assert "the council's own classification" in page(kb, "en")
+    moved = Graph()
+    moved += kb
+    node = KB["table-3-2-commit-igg"]
+    moved.remove((node, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"), KB["section-3.3.1"]))
+    moved.add((node, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"), KB["section-3.4"]))
+    assert "afsnit 3\\.4" in page(moved) and "afsnit 3\\.3\\.1" not in page(moved).split("ekb-council-1")[-1]
+    without = Graph()
+    without += kb
+    without.remove((node, None, None))
+    assert "ekb-council" not in page(without)
+
+
+def test_the_cite_page(generated: dict[str, dict[str, str]], kb: Graph) -> None:
+    import subprocess
+
+    import evidencekb
+
+    da, en = generated["da"]["cite.md"], generated["en"]["cite.md"]
+    assert "# Sådan citerer du" in da and "# How to cite" in en
+    assert f"Version**: {md(evidencekb.__version__)}" in en
+    assert "Licence**: MIT" in en and "Licens**: MIT" in da
+    head = subprocess.run(["git", "-C", str(project.current().root), "rev-parse", "HEAD"], capture_output=True,
+                          text=True, check=False)
+    if head.returncode == 0:
+        assert f"`{head.stdout.strip()}`" in en
+    else:
+        assert "not built in a git checkout" in en
+    assert re.search(r"Build date\*\*: \d{4}-\d{2}-\d{2} \(", en)
+    title = str(kb.value(KB.addendum, URIRef("http://purl.org/dc/terms/title")))
+    assert md(title) in da and "Medicinrådet" in da
+    assert "```yaml\ncff-version: 1.2.0" in en
+    assert "cite.md" in generated["da"]["index.md"]
+    assert any("cite.md" in json.dumps(entry) for entry in site_module.nav("da"))
+
+
+def test_build_date_and_commit_outside_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from evidencekb.site.pages.cite import build_info
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "x.ttl").write_text("", encoding="utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    build_info.cache_clear()
+    info = build_info(tmp_path)
+    assert info.date == "2023-11-14" and info.date_source == "source-date-epoch" and info.commit is None
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    build_info.cache_clear()
+    info = build_info(tmp_path)
+    assert info.date_source == "data" and info.commit is None
+    build_info.cache_clear()

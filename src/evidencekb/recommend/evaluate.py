@@ -115,7 +115,7 @@ class Recommender:
         basis = self.rules.hypothetical_basis(str(start["rule"]), facts.patient.infections) if start else None
         if basis is None:
             return ekb["timing-not-started"], ekb["basis-unspecified"]
-        timing = ekb["timing-within-window"] if facts.phase == "within-6-months" else ekb["timing-after-window"]
+        timing = ekb["timing-within-window"] if facts.within_first_window else ekb["timing-after-window"]
         return timing, basis
 
     def _answer(self, facts: Facts, start: dict[str, str] | None, checked: list[dict[str, str]],

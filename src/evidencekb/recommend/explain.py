@@ -113,7 +113,7 @@ def sentences(rules: RuleBook, facts: Facts, answer: dict[str, Any], lang: str) 
     phase_duration = duration(Decimal(str(rules.boundary["untilOffset"])), str(rules.boundary["untilUnit"]), lang,
                               rules.units)
     window = boundary.window  # the boundary is itself a window node
-    phase_key = "sentence.within" if facts.phase == "within-6-months" else "sentence.after"
+    phase_key = "sentence.within" if facts.within_first_window else "sentence.after"
     population = (_m(f"population.{facts.population_code}", lang)
                   if f"recommend.population.{facts.population_code}" in messages.catalogue()
                   else facts.population_code)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 from dateutil.relativedelta import relativedelta
 
@@ -20,9 +21,12 @@ from evidencekb import namespaces
 from evidencekb.errors import InputError
 from evidencekb.namespaces import ekb
 from evidencekb.recommend.patient import Patient
-from evidencekb.recommend.rules import RuleBook
+from evidencekb.recommend.rules import RuleBook, query
 from evidencekb.sparql.core import Term
 from evidencekb.terms import XSD_DECIMAL, Literal, URIRef
+
+#: RuleBook → (within code, after code): the phase codes, read once per rule book
+_PHASE_CODES: WeakKeyDictionary[RuleBook, tuple[str, str]] = WeakKeyDictionary()
 
 #: calendar units of the graph's time windows → relativedelta arguments (unit semantics, not rules)
 _UNIT = namespaces.unit
@@ -71,6 +75,12 @@ class Facts:
     course_timing: URIRef | None = None  # for an ongoing course
     course_basis: URIRef | None = None
 
+    @property
+    def within_first_window(self) -> bool:
+        """Whether the assessment falls before the phase boundary. Compare this, not `phase`: the phase code
+        is data (the window's skos:notation) and may be renamed there."""
+        return self.patient.assessment_date < self.six_month_date
+
     def criteria_bindings(self) -> dict[str, Term]:
         """The patient facts any start-criterion query binds (queries/compare/start-criteria.rq)."""
         return {
@@ -109,6 +119,23 @@ def _decimal_literal(digits: str) -> Literal:
     return Literal(digits, datatype=XSD_DECIMAL)
 
 
+def phase_codes(rules: RuleBook) -> tuple[str, str]:
+    """The codes `recommend` prints as the phase before and from the end of the council's first start
+    window: the skos:notation of that window and of the window that starts where it ends
+    (queries/recommend/phase-codes.rq; "within-6-months", "after-6-months" in the shipped data)."""
+    if rules not in _PHASE_CODES:
+        rows = rules.engine.select(query("phase-codes"), {"window": URIRef(rules.boundary_window)}).terms
+        row = rows[0] if rows else {}
+        within, after = row.get("within"), row.get("after")
+        if within is None or after is None:
+            raise InputError(
+                f"data: the council's first start window <{rules.boundary_window}> and the start window that "
+                "begins where it ends each need a skos:notation, the phase code recommend prints "
+                '(e.g. skos:notation "within-6-months" / "after-6-months"); see data/council.ttl')
+        _PHASE_CODES[rules] = (str(within), str(after))
+    return _PHASE_CODES[rules]
+
+
 def facts_of(rules: RuleBook, patient: Patient) -> Facts:
     """The facts of one patient; an unknown therapy or a missing start basis is an `InputError`."""
     population, population_code = rules.population(patient.age)
@@ -125,7 +152,7 @@ def facts_of(rules: RuleBook, patient: Patient) -> Facts:
         product=product,
         product_name=product_name,
         six_month_date=boundary,
-        phase="within-6-months" if patient.assessment_date < boundary else "after-6-months",
+        phase=phase_codes(rules)[0 if patient.assessment_date < boundary else 1],
         months_since=months,
         exact_months=exact,
         days_since=(patient.assessment_date - patient.therapy_start).days,

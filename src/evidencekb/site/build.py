@@ -54,6 +54,7 @@ NAV = (  # (messages key under site.nav, page); "tables" expands to the index an
     ("reports", "reports/index.md"), ("therapies", "therapies/index.md"), ("diseases", "diseases/index.md"),
     ("organisations", "organisations/index.md"), ("search", "search-strategy.md"), ("query", "query.md"),
     ("agreement", "agreement.md"), ("downloads", "downloads/index.md"), ("audit", "audit.md"),
+    ("cite", "cite.md"),
 )
 
 

@@ -142,6 +142,23 @@ def conditions(model: SiteModel, criterion: object, kind: str, lang: str | None 
     return parts
 
 
+def criterion_anchor(criterion: object) -> str:
+    """The HTML id of a criterion on its publication's page (the criterion IRI's last segment), so that
+    table marks can link to the criterion they are derived from."""
+    return "criterion-" + str(criterion).rstrip("/").rsplit("/", 1)[-1].lower()
+
+
+def rule_order(model: SiteModel, criteria: list[object]) -> dict[str, str]:
+    """{criterion: its position in the order the rules are applied ("1" decides first)}, for criteria with
+    a priority. Pages show this position, never the internal ekb:priority numbers (issue 18 §6); rules of
+    equal priority share a position."""
+    f = _facts(model)
+    priorities = {str(c): f.value(c, "priority") for c in criteria}
+    levels = sorted({float(p) for p in priorities.values() if p is not None}, reverse=True)
+    rank = {level: str(i) for i, level in enumerate(levels, start=1)}
+    return {c: rank[float(p)] for c, p in sorted(priorities.items()) if p is not None}
+
+
 @dataclass
 class _Node:
     label: str
@@ -161,6 +178,7 @@ def flowchart(model: SiteModel, criteria: list[tuple[object, str]], lang: str | 
         if not selected:
             continue
         paths = [conditions(model, criterion, kind, lang) for criterion in selected]
+        order = rule_order(model, selected)
         # Conditions every rule of this kind shares (e.g. both therapy classes) are said once, at the root.
         shared = [part for part in paths[0] if all(part in path for path in paths[1:])] if len(paths) > 1 else []
         root = _Node("\n".join([_t(f"criteria.{kind}", lang), *shared]))
@@ -169,9 +187,8 @@ def flowchart(model: SiteModel, criteria: list[tuple[object, str]], lang: str | 
             for part in (p for p in path if p not in shared):
                 node = node.children.setdefault(part, _Node(part))
             leaf = action_text(model, criterion, lang)
-            priority = _facts(model).value(criterion, "priority")
-            if priority is not None:
-                leaf += " (" + _t("criteria.priority", lang, priority=number(priority)) + ")"
+            if str(criterion) in order:
+                leaf += " (" + messages.text("site_method.criteria.order", lang, rank=order[str(criterion)]) + ")"
             node.leaves.append(leaf)
         lines.append(f"  subgraph {kind}_rules [\"{mermaid_label(_t(f'criteria.{kind}', lang))}\"]")
         lines.append("  direction LR")

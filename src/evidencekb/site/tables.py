@@ -8,6 +8,7 @@ page and on stderr while the rest of the site still builds. Cells are escaped he
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from evidencekb import messages, tables
@@ -55,15 +56,22 @@ class TableSource:
             return False
         return True
 
-    def markdown(self, table_id: str) -> str:
-        """The table as an escaped Markdown table, its footnotes below."""
+    def markdown(self, table_id: str, mark: Callable[[int, int], str | None] | None = None) -> str:
+        """The table as an escaped Markdown table, its footnotes below. `mark(row, column)` (0-based
+        indices into the rows and columns) may render a criteria mark ("X") itself, e.g. as a link to
+        the criterion it is derived from; when it returns None the mark is rendered plainly."""
         try:
             data = self.data(table_id)
         except Exception as error:  # report on the page and on stderr; the rest of the site still builds
             print(f"site: warning: table {table_id} could not be generated: {error}", file=sys.stderr)
             return f'!!! failure "{messages.text("site.tables.failed", self.lang)}"\n\n    {cell(error)}\n\n'
         columns = [str(c) for c in data["columns"]]
-        text = table([cell(c) for c in columns], ([_mark(v) for v in row] for row in data["rows"])) if columns else ""
+        def render(i: int, j: int, value: str) -> str:
+            custom = mark(i, j) if mark is not None and value.strip() == "X" else None
+            return custom if custom is not None else _mark(value)
+
+        rows = ([render(i, j, v) for j, v in enumerate(row)] for i, row in enumerate(data["rows"]))
+        text = table([cell(c) for c in columns], rows) if columns else ""
         if data["footnotes"]:
             text += "\n" + "\n\n".join(f"<small>{cell(f)}</small>" for f in data["footnotes"]) + "\n"
         return text

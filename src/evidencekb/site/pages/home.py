@@ -12,12 +12,21 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from evidencekb import messages
 from evidencekb.namespaces import EKB, KB
 from evidencekb.site import jsonld
 from evidencekb.site.context import PageContext, front_matter
-from evidencekb.site.criteria import action_text, conditions, criterion_window, flowchart, igg_text, window_text
+from evidencekb.site.criteria import (
+    action_text,
+    conditions,
+    criterion_window,
+    flowchart,
+    igg_text,
+    rule_order,
+    window_text,
+)
 from evidencekb.site.pages.rules import rule_iris, rule_path
-from evidencekb.site.text import bullet_list, chip, indent, link, md, number, table
+from evidencekb.site.text import bullet_list, chip, indent, link, md, table
 
 CHILD = EKB["population-child"]
 NO_INFECTION = EKB["infection-none"]
@@ -25,7 +34,7 @@ ONWARD = (  # (messages key under home.links, page)
     ("tables", "tables/index.md"), ("studies", "studies/index.md"), ("reports", "reports/index.md"),
     ("therapies", "therapies/index.md"), ("diseases", "diseases/index.md"),
     ("organisations", "organisations/index.md"), ("search", "search-strategy.md"), ("query", "query.md"),
-    ("downloads", "downloads/index.md"), ("audit", "audit.md"),
+    ("downloads", "downloads/index.md"), ("audit", "audit.md"), ("cite", "cite.md"),
 )
 
 
@@ -106,12 +115,9 @@ def summary_card(ctx: PageContext, criteria: list[Any], kind: str) -> str:
             + '<ul class="ekb-card__items" markdown>\n' + "\n".join(items) + "\n</ul>\n\n</div>\n\n")
 
 
-def _range(low: str, high: str) -> str:
-    """"Moderat kvalitet" + "Høj kvalitet" → "Moderat–høj kvalitet" (shared last word once)."""
-    a, b = low.split(), high.split()
-    if len(a) > 1 and len(b) > 1 and a[-1] == b[-1]:
-        return f"{' '.join(a[:-1])}–{' '.join(b[:-1]).lower()} {a[-1]}"
-    return f"{low} – {high}"
+def _t(ctx: PageContext, key: str, **values: object) -> str:
+    """An interface string of messages/site_method.toml in the page's language."""
+    return messages.text(f"site_method.{key}", ctx.lang, **values)
 
 
 def _assessed(ctx: PageContext, assesses: Any) -> str:
@@ -123,57 +129,72 @@ def _assessed(ctx: PageContext, assesses: Any) -> str:
     return f"[{md(ctx.t(f'home.assessed.{target[0]}'))}]({ctx.to(target[1])})"
 
 
+def judgement(ctx: PageContext, row: dict[str, Any]) -> tuple[str, str] | None:
+    """(Markdown, chip kind) of one assessment as the council worded it (issue 18 §6): its ekb:ratingText
+    ("meget lav kvalitet", "moderat til høj kvalitet"), AGREE II named only where the council used it.
+    Without a worded rating the coded values are shown as they are, never as a formal GRADE rating."""
+    worded = ctx.say("guideline", row["assessment"], "ratingText")
+    if row["certainty"] is not None:
+        return (worded or md(ctx.label(row["certainty"]))), "certainty"
+    if row["lowest"] is not None or row["highest"] is not None:
+        coded = " – ".join(md(ctx.label(r)) for r in (row["lowest"], row["highest"]) if r is not None)
+        return f"AGREE II: {worded or coded}", "agree"
+    return None
+
+
 def certainty_badges(ctx: PageContext) -> str:
-    """The council's evidence certainty as one line of badges (GRADE and AGREE II)."""
+    """The council's assessment of the evidence as one line of badges, in the council's words."""
     badges = []
     for row in ctx.model.select("evidence-assessments").rows:
-        if row["certainty"] is not None:
-            text, kind = f"GRADE: {ctx.label(row['certainty'])}", "grade"
-        elif row["lowest"] is not None or row["highest"] is not None:
-            text, kind = "AGREE II: " + _range(ctx.label(row["lowest"]), ctx.label(row["highest"])), "agree"
-        else:
+        shown = judgement(ctx, row)
+        if shown is None:
             continue
-        badges.append(f"{chip(md(text), kind)} {_assessed(ctx, row['assesses'])}")
+        text, kind = shown
+        note = ctx.say("guideline", row["assessment"], "comment")
+        note = f' <small class="ekb-badges__note">({note})</small>' if note else ""
+        badges.append(f"{chip(text, kind)} {_assessed(ctx, row['assesses'])}{note}")
     if not badges:
         return ""
-    return (f'<p class="ekb-badges" markdown>**{md(ctx.t("home.certainty"))}:** '
+    return (f'<p class="ekb-badges" markdown>**{md(_t(ctx, "home.assessment"))}:** '
             + " &nbsp; ".join(badges) + "</p>\n\n")
 
 
 def assessments(ctx: PageContext) -> str:
-    """The certainty of the evidence in detail: one row per assessment, then the council's words."""
+    """The council's assessment of the evidence in detail: one row per assessment, then its words."""
     rows, quotes = [], []
     for row in ctx.model.select("evidence-assessments").rows:
         a = row["assessment"]
-        if row["certainty"] is not None:
-            judgement = f"GRADE: **{md(ctx.label(row['certainty']))}**"
-        elif row["lowest"] is not None or row["highest"] is not None:
-            judgement = f"AGREE II: **{md(ctx.label(row['lowest']))}** – **{md(ctx.label(row['highest']))}**"
-        else:
-            judgement = ""
+        shown = judgement(ctx, row)
+        text = f"**{shown[0]}**" if shown else ""
+        note = ctx.say("guideline", a, "comment")
+        if note:
+            text += f" ({note})"
         target = _assessed(ctx, row["assesses"]) if row["assesses"] is not None else ""
-        rows.append([md(ctx.label(a)), target, judgement, ctx.provenance(a)])
+        rows.append([md(ctx.label(a)), target, text, ctx.provenance(a)])
         if ctx.facts("guideline").text(a, "verbatim", ctx.lang):
             quotes.append(f"> {ctx.say('guideline', a, 'verbatim')}\n")
     if not rows:
         return ctx.none()
-    columns = [ctx.t(f"home.columns.{c}") for c in ("assessment", "assesses", "certainty", "source")]
+    columns = [ctx.t(f"home.columns.{c}") for c in ("assessment", "assesses")]
+    columns += [_t(ctx, "home.judgement"), ctx.t("home.columns.source")]
     return table(columns, rows) + "\n" + "\n".join(quotes)
 
 
 def criteria_table(ctx: PageContext, criteria: list[tuple[Any, str]], kind: str) -> str:
-    facts, rows = ctx.facts("criterion"), []
-    for criterion, k in criteria:
-        if k != kind:
-            continue
-        priority = facts.value(criterion, "priority")
+    """The criteria of `kind` in the order they are applied (position 1 decides first); the rules'
+    internal priorities are not shown (issue 18 §6)."""
+    selected = [c for c, k in criteria if k == kind]
+    order = rule_order(ctx.model, selected)
+    rows = []
+    for criterion in selected:
         rows.append([md(ctx.label(criterion)), " · ".join(md(c) for c in conditions(ctx.model, criterion, kind)),
-                     md(action_text(ctx.model, criterion)), md(number(priority)) if priority is not None else "",
+                     md(action_text(ctx.model, criterion)), order.get(str(criterion), ""),
                      ctx.provenance(criterion)])
     if not rows:
         return ctx.none()
-    columns = [ctx.t(f"home.columns.{c}") for c in ("criterion", "conditions", "action", "priority", "source")]
-    return table(columns, rows)
+    columns = [ctx.t(f"home.columns.{c}") for c in ("criterion", "conditions", "action")]
+    columns += [_t(ctx, "home.order"), ctx.t("home.columns.source")]
+    return table(columns, rows) + f"\n<small>{md(_t(ctx, 'home.order_note'))}</small>\n"
 
 
 def verbatim_list(ctx: PageContext, criteria: list[tuple[Any, str]]) -> str:
@@ -212,7 +233,8 @@ def home(ctx: PageContext, intro: str) -> str:
             parts.append(summary_card(ctx, [c for c, k in criteria if k == kind], kind))
         parts.append("</div>\n\n")
         parts.append(f"### {ctx.t('home.diagram')}\n\n")
-        parts.append(f'<p class="ekb-caption" markdown>{ctx.t("home.diagram_caption")}</p>\n\n')
+        parts.append(f'<p class="ekb-caption" markdown>{ctx.t("home.diagram_caption")} '
+                     f'{md(_t(ctx, "home.diagram_order"))}</p>\n\n')
         parts.append("```mermaid\n" + flowchart(m, criteria) + "```\n\n")
     else:
         parts.append(ctx.none() + "\n")
@@ -222,7 +244,7 @@ def home(ctx: PageContext, intro: str) -> str:
     if criteria:
         tables = (f"#### {ctx.t('home.start_criteria')}\n\n" + criteria_table(ctx, criteria, "start")
                   + f"\n#### {ctx.t('home.stop_criteria')}\n\n" + criteria_table(ctx, criteria, "stop"))
-        parts.append(f'??? abstract "{ctx.t("home.criteria_details")}"\n\n' + indent(tables) + "\n")
+        parts.append(f'??? abstract "{_t(ctx, "home.criteria_details")}"\n\n' + indent(tables) + "\n")
         verbatim = verbatim_list(ctx, criteria)
         if verbatim:
             parts.append(f'??? quote "{ctx.t("home.verbatim")}"\n\n' + indent(verbatim) + "\n")
@@ -231,7 +253,7 @@ def home(ctx: PageContext, intro: str) -> str:
         items = [f"**{md(m.label(r['item']))}**: {ctx.say('criterion', r['item'], 'text')} "
                  f"({ctx.provenance(r['item'])})" for r in recommendations]
         parts.append(f'??? note "{ctx.t("home.other_recommendations")}"\n\n' + indent(bullet_list(items)) + "\n")
-    parts.append(f'??? info "{ctx.t("home.certainty_details")}"\n\n' + indent(assessments(ctx)) + "\n")
+    parts.append(f'??? info "{_t(ctx, "home.assessment_details")}"\n\n' + indent(assessments(ctx)) + "\n")
     if intro.strip():
         parts.append(f"## {ctx.t('home.about')}\n\n" + intro.strip() + "\n")
     return "".join(parts)

@@ -14,9 +14,16 @@ from typing import Any
 from evidencekb.namespaces import EKB
 from evidencekb.site import jsonld
 from evidencekb.site.context import PageContext, front_matter
-from evidencekb.site.criteria import action_text, conditions, criterion_window, igg_text, window_text
+from evidencekb.site.criteria import (
+    action_text,
+    conditions,
+    criterion_anchor,
+    criterion_window,
+    igg_text,
+    window_text,
+)
 from evidencekb.site.pages.common import annotations, citation
-from evidencekb.site.text import bullet_list, chip, md, number, table
+from evidencekb.site.text import attr, bullet_list, chip, md, number, table
 
 FINDING_KINDS = (("strength", "plus"), ("weakness", "minus"), ("finding", "note"))
 
@@ -141,7 +148,8 @@ def criteria_blocks(ctx: PageContext, criteria: list[Any], kind: str) -> str:
         return ctx.none()
     facts, items = ctx.facts("criterion"), []
     for c in sorted(criteria, key=str):
-        text = f"**{md(action_text(ctx.model, c))}** — " + " · ".join(md(x) for x in conditions(ctx.model, c, kind))
+        text = (f'<span id="{attr(criterion_anchor(c))}"></span>**{md(action_text(ctx.model, c))}** — '
+                + " · ".join(md(x) for x in conditions(ctx.model, c, kind)))
         for extra in facts.texts(c, "additionalCondition", ctx.lang):
             text += f" · {md(extra)}"
         if facts.text(c, "verbatim", ctx.lang):
