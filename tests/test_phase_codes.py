@@ -19,7 +19,7 @@ from evidencekb.cli import main
 from evidencekb.namespaces import KB
 from evidencekb.recommend.evaluate import Recommender
 from evidencekb.recommend.patient import parse_patient
-from evidencekb.sparql.core import local_engine
+from evidencekb.sparql.engines import local_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRST, FROM = KB["council-window-first-six-months"], KB["council-window-from-six-months"]

@@ -24,14 +24,14 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from evidencekb import messages
+from evidencekb import messages, project
 from evidencekb.errors import InputError
 from evidencekb.namespaces import KB
 from evidencekb.rdf.cache import knowledge_base
 from evidencekb.recommend.batch import read_batch, recommend_records
 from evidencekb.revision.dimensions import derive_dimensions, merge_dimensions
 from evidencekb.revision.evaluate import evaluate_cells
-from evidencekb.revision.workspace import materialise, using
+from evidencekb.revision.workspace import materialise, queries_from, using
 from evidencekb.tables import TABLE_IDS, table_data
 
 # --- entities ----------------------------------------------------------------------------------
@@ -185,36 +185,50 @@ def diff(old_spec: str, new_spec: str, patients: Path | None = None) -> dict[str
     if patients is not None:
         records = list(read_batch(Path(patients)))
     with materialise(old_spec) as (old_root, old_name), materialise(new_spec) as (new_root, new_name):
-        with using(old_root) as old_project:
-            old_graph = knowledge_base()
-            old_tables = _tables()
-            old_dims = derive_dimensions()
-            old_queries = _fingerprint(old_project.queries)
-        with using(new_root) as new_project:
-            new_graph = knowledge_base()
-            new_tables = _tables()
-            new_dims = derive_dimensions()
-            new_queries = _fingerprint(new_project.queries)
-        entities = entity_changes(old_graph, new_graph)
-        tables = table_changes(old_tables, new_tables)
-        decisions: list[dict[str, Any]] = []
-        patient_summary = None
-        if entities or old_queries != new_queries:  # same graph and same logic: no answer can change
-            merged = merge_dimensions(old_dims, new_dims)
-            with using(old_root):
-                old_cells = evaluate_cells(merged, sources=False, matches=False)
-                old_answers = list(recommend_records(records, "en")) if records is not None else []
-            with using(new_root):
-                new_cells = evaluate_cells(merged, sources=False, matches=False)
-                new_answers = list(recommend_records(records, "en")) if records is not None else []
-            decisions = decision_changes(old_cells, new_cells)
-            if records is not None:
-                patient_summary = patient_changes(records, old_answers, new_answers, Path(patients or ""))
-        elif records is not None:
-            patient_summary = {"file": str(patients), "total": len(records), "changed": 0, "lines": []}
+        new_queries = project.open_project(new_root).queries
+        try:
+            result = _compare(old_root, new_root, records, patients)
+        except Exception:
+            if _fingerprint(project.open_project(old_root).queries) == _fingerprint(new_queries):
+                raise
+            # OLD's queries do not fit this version's code (a revision from before a change of the queries'
+            # interface, e.g. a new bound variable or query file): its data, ontology and validators are
+            # evaluated with NEW's queries, and the result says so.
+            with queries_from(old_root, new_queries) as patched:
+                result = _compare(patched, new_root, records, patients)
+            result["note"] = messages.text("space.diff.old-queries-replaced", "en", old=old_name)
+    return {"old": old_name, "new": new_name, **result}
+
+
+def _compare(old_root: Path, new_root: Path, records: list | None, patients: Path | None) -> dict[str, Any]:
+    with using(old_root) as old_project:
+        old_graph = knowledge_base()
+        old_tables = _tables()
+        old_dims = derive_dimensions()
+        old_queries = _fingerprint(old_project.queries)
+    with using(new_root) as new_project:
+        new_graph = knowledge_base()
+        new_tables = _tables()
+        new_dims = derive_dimensions()
+        new_queries = _fingerprint(new_project.queries)
+    entities = entity_changes(old_graph, new_graph)
+    tables = table_changes(old_tables, new_tables)
+    decisions: list[dict[str, Any]] = []
+    patient_summary = None
+    if entities or old_queries != new_queries:  # same graph and same logic: no answer can change
+        merged = merge_dimensions(old_dims, new_dims)
+        with using(old_root):
+            old_cells = evaluate_cells(merged, sources=False, matches=False)
+            old_answers = list(recommend_records(records, "en")) if records is not None else []
+        with using(new_root):
+            new_cells = evaluate_cells(merged, sources=False, matches=False)
+            new_answers = list(recommend_records(records, "en")) if records is not None else []
+        decisions = decision_changes(old_cells, new_cells)
+        if records is not None:
+            patient_summary = patient_changes(records, old_answers, new_answers, Path(patients or ""))
+    elif records is not None:
+        patient_summary = {"file": str(patients), "total": len(records), "changed": 0, "lines": []}
     return {
-        "old": old_name,
-        "new": new_name,
         "changed": bool(entities or tables or decisions or (patient_summary and patient_summary["changed"])),
         "entities": entities,
         "tables": tables,
@@ -225,6 +239,8 @@ def diff(old_spec: str, new_spec: str, patients: Path | None = None) -> dict[str
 
 def render_text(result: dict[str, Any], lang: str = "en") -> str:
     lines = [f"OLD {result['old']}", f"NEW {result['new']}", ""]
+    if result.get("note"):
+        lines[2:2] = [messages.text("space.diff.old-queries-replaced", lang, old=result["old"])]
     if not result["changed"]:
         lines.append(messages.text("space.diff.nothing", lang))
         return "\n".join(lines) + "\n"

@@ -35,6 +35,21 @@ def using(root: Path) -> Iterator[Project]:
         project.use(previous.root)
 
 
+@contextmanager
+def queries_from(root: Path, queries: Path) -> Iterator[Path]:
+    """A temporary project with `root`'s data, ontology and validators (linked) and a copy of `queries`."""
+    temporary = Path(tempfile.mkdtemp(prefix="evidencekb-queries-"))
+    try:
+        for part in PROJECT_PARTS:
+            if part == "queries":
+                shutil.copytree(queries, temporary / part)
+            elif (root / part).is_dir():
+                (temporary / part).symlink_to((root / part).resolve(), target_is_directory=True)
+        yield temporary
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
 def _git(repo: Path, *args: str, binary: bool = False) -> subprocess.CompletedProcess:
     try:
         return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False,
