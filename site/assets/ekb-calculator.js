@@ -528,7 +528,9 @@ function answer(facts, start, checked, stop) {
   if (!settled) {
     out.stop.closest_rule = governing;
     out.stop.annotation = stop.rule;
-    out.stop.note = info(stop.rule).label;
+    const note = info(stop.rule);
+    out.stop.note = note.label;
+    if (note.values.alternative) out.stop.alternative_rule = str(note.values.alternative);
   }
   stopDates(p, out.stop, govInfo);
   out.explanation = sentences(facts, out);
@@ -690,13 +692,6 @@ function stopSentences(facts, ans) {
     if (p.ig.status === "ongoing" && stop.date < iso(p.assessmentDate)) {
       out.push(r("sentence.overdue", { date: stop.date, cite: cite(gov) }));
     }
-    if (p.infections && hypothetical) {
-      const startInfo = info(ans.start.rule);
-      out.push(r("sentence.infections-note", {
-        when, start_section: startInfo.sections.length ? startInfo.sections[0][1] : "?",
-        stop_section: gov.sections.length ? gov.sections[0][1] : "?", cite: cite(gov, ans.start.rule),
-      }));
-    }
   } else if (stop.window && window) {
     const months = stop.reevaluation_interval_months;
     const reevaluation = months !== undefined ? r("sentence.reevaluation", { months }) : "";
@@ -714,7 +709,10 @@ function stopSentences(facts, ans) {
     let note = stop.note;
     const at = note.indexOf(": ");
     if (at >= 0 && note.slice(0, at).toLowerCase() === r("sentence.unsettled-prefix")) note = note.slice(at + 2);
-    out.push(r("sentence.unsettled", { note, closest: gov.label, cite: cite(noteInfo, stop.closest_rule) }));
+    const alternative = str(noteInfo.values.alternativeLabel);
+    out.push(r("sentence.unsettled", { note, closest: gov.label,
+                                       alternative: alternative ? r("sentence.unsettled-alternative", { label: alternative }) : "",
+                                       cite: cite(noteInfo, stop.closest_rule) }));
   }
   return out;
 }
@@ -756,7 +754,7 @@ function linked(text) {
 
 function ruleItem(iri) {
   const li = document.createElement("li");
-  const label = (book.info[iri] && book.info[iri].label) || iri;
+  const label = info(iri).label || iri;
   if (CONFIG.rules[iri]) {
     const a = document.createElement("a");
     a.href = CONFIG.rules[iri];
@@ -826,7 +824,7 @@ function showAnswer(ans) {
     li.append(linked(sentence));
     return li;
   }));
-  const rules = [...new Set([ans.start.rule, ans.stop.rule, ans.stop.annotation].filter(Boolean))];
+  const rules = [...new Set([ans.start.rule, ans.stop.rule, ans.stop.annotation, ans.stop.alternative_rule].filter(Boolean))];
   resultBox.querySelector(".ekb-calc-rules").replaceChildren(...rules.map(ruleItem));
   resultBox.dataset.startDecision = ans.start.decision;
   resultBox.dataset.stopDecision = ans.stop.decision;
