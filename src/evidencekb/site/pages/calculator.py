@@ -38,7 +38,8 @@ STYLE = (  # the form reflows on a phone: one column, controls never wider than 
     ".ekb-calc-result{overflow-wrap:anywhere}.ekb-calc-decisions dt{font-weight:700}"
     ".ekb-calc-decisions dd{margin:0 0 .5em}"
     # the theme's hover/focus colour (accent on white) is below WCAG contrast: keep the primary colours
-    ".md-typeset .ekb-calc-form .md-button--primary:is(:hover,:focus){background-color:var(--md-primary-fg-color--dark);"
+    ".md-typeset .ekb-calc-form .md-button--primary:is(:hover,:focus){"
+    "background-color:var(--md-primary-fg-color--dark);"
     "border-color:var(--md-primary-fg-color--dark);color:var(--md-primary-bg-color);outline:2px solid "
     "var(--md-default-fg-color);outline-offset:2px}</style>"
 )
