@@ -855,13 +855,7 @@ function calculate() {
   }
 }
 
-function toggleOngoing() {
-  document.getElementById("calc-ongoing").hidden = form.elements.ig_status.value !== "ongoing";
-}
-
 async function main() {
-  form.elements.ig_status.addEventListener("change", toggleOngoing);
-  toggleOngoing();
   form.addEventListener("submit", (e) => { e.preventDefault(); calculate(); });
   await init();
   QUERIES = await (await fetch(CONFIG.queries)).json();

@@ -32,11 +32,12 @@ STYLE = (  # the form reflows on a phone: one column, controls never wider than 
     "<style>.ekb-calc-form fieldset{border:1px solid var(--md-default-fg-color--lighter);margin:0 0 1em;"
     "padding:.5em 1em;min-width:0}.ekb-calc-field{display:flex;flex-wrap:wrap;gap:.25em .75em;"
     "align-items:center;margin:.5em 0}.ekb-calc-field label{flex:1 1 14em}.ekb-calc-field input:not([type=checkbox]),"
-    ".ekb-calc-field select{flex:1 1 12em;max-width:100%;min-width:0;padding:.3em;font:inherit}"
+    ".ekb-calc-field select{flex:1 1 12em;max-width:100%;min-width:0;padding:.3em;font:inherit;"
+    "border:1px solid var(--md-default-fg-color--light);border-radius:.2em;background:var(--md-default-bg-color)}"
     ".ekb-calc-check label{flex:1 1 0}.ekb-calc-error{flex-basis:100%;color:#b00020;font-weight:600}"
     ".ekb-calc-errors{border-left:4px solid #b00020;padding:.25em 1em;margin:0 0 1em}"
     ".ekb-calc-result{overflow-wrap:anywhere}.ekb-calc-decisions dt{font-weight:700}"
-    ".ekb-calc-decisions dd{margin:0 0 .5em}"
+    ".ekb-calc-decisions dd{margin:0 0 .5em}.ekb-calc-hint{margin:.25em 0;font-size:.9em}"
     # the theme's hover/focus colour (accent on white) is below WCAG contrast: keep the primary colours
     ".md-typeset .ekb-calc-form .md-button--primary:is(:hover,:focus){"
     "background-color:var(--md-primary-fg-color--dark);"
@@ -123,7 +124,8 @@ def form(ctx: PageContext) -> str:
     ])
     ig = "".join([
         _label(ctx, "ig_status", _select(ctx, "ig_status", [("none", opt("none")), ("ongoing", opt("ongoing"))])),
-        '<div id="calc-ongoing" hidden>',
+        f'<p class="ekb-calc-hint" id="calc-ongoing-hint">{html.escape(_t(ctx, "page.ongoing_hint"))}</p>',
+        '<div id="calc-ongoing">',
         _label(ctx, "ig_start_date", _input("ig_start_date", "date")),
         _check(ctx, "ig_started_before_therapy"),
         _label(ctx, "ig_start_basis", _select(ctx, "ig_start_basis", [
