@@ -412,6 +412,17 @@ function readForm() {
 
 // --- patient → facts (recommend/facts.py facts_of) -----------------------------------------------------
 
+function phaseCodes() {
+  // facts.phase_codes: the skos:notation of the first start window and of the window starting at its end
+  if (!book.phaseCodes) {
+    const rows = select("recommend/phase-codes", { window: term.iri(book.boundary.window.value) });
+    const row = rows[0] || {};
+    if (!row.within || !row.after) throw new Error("the council's first start window and the start window that begins where it ends each need a skos:notation (data/council.ttl)");
+    book.phaseCodes = [row.within.value, row.after.value];
+  }
+  return book.phaseCodes;
+}
+
 function factsOf(p) {
   const errors = [];
   const pop = population(Number(p.age));
@@ -427,7 +438,7 @@ function factsOf(p) {
     patient: p, population: pop.population, populationCode: pop.code,
     therapyClass: therapy.therapyClass, therapyCode: therapy.code, product: therapy.product,
     productName: therapy.productName, sixMonthDate: boundary,
-    phase: p.assessmentDate < boundary ? "within-6-months" : "after-6-months",
+    phase: phaseCodes()[p.assessmentDate < boundary ? 0 : 1], withinFirstWindow: p.assessmentDate < boundary,
     monthsSince: months, exactMonths: exact, daysSince: daysBetween(p.therapyStart, p.assessmentDate),
     igStatus: code("IgStatusScheme", p.ig.status), courseTiming: null, courseBasis: null,
   };
@@ -469,7 +480,7 @@ function course(facts, start) {
   if (facts.courseTiming !== null) return [facts.courseTiming, facts.courseBasis || EKB + "basis-unspecified"];
   const basis = start ? hypotheticalBasis(start.rule, facts.patient.infections) : null;
   if (basis === null) return [EKB + "timing-not-started", EKB + "basis-unspecified"];
-  return [facts.phase === "within-6-months" ? EKB + "timing-within-window" : EKB + "timing-after-window", basis];
+  return [facts.withinFirstWindow ? EKB + "timing-within-window" : EKB + "timing-after-window", basis];
 }
 
 function evaluate(facts) {
@@ -618,7 +629,7 @@ function sentences(facts, ans) {
   const boundary = info(book.boundary.window.value);
   const phaseDuration = duration(str(book.boundary.untilOffset), str(book.boundary.untilUnit));
   const window = boundary.window;
-  const phaseKey = facts.phase === "within-6-months" ? "sentence.within" : "sentence.after";
+  const phaseKey = facts.withinFirstWindow ? "sentence.within" : "sentence.after";
   const population = `recommend.population.${facts.populationCode}` in M
     ? M[`recommend.population.${facts.populationCode}`] : facts.populationCode;
   const out = [r("sentence.situation", {
