@@ -53,6 +53,7 @@ NAV = (  # (messages key under site.nav, page); "tables" expands to the index an
     ("home", "index.md"), ("tables", "tables/index.md"), ("studies", "studies/index.md"),
     ("reports", "reports/index.md"), ("therapies", "therapies/index.md"), ("diseases", "diseases/index.md"),
     ("organisations", "organisations/index.md"), ("search", "search-strategy.md"), ("query", "query.md"),
+    ("calculator", "calculator.md"),
     ("agreement", "agreement.md"), ("downloads", "downloads/index.md"), ("audit", "audit.md"),
     ("cite", "cite.md"),
 )
