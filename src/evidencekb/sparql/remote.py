@@ -12,6 +12,16 @@ it and the queries use: `post_update`, `RemoteEngine`, the error messages and th
   parser finds where), with the same answers as local pre-binding.
 * Every query form is answered: SELECT → `QueryResult` of the same rdflib terms the local engines
   give, ASK → bool, CONSTRUCT/DESCRIBE → `Triples` (asked for as N-Triples).
+
+Credentials (`use_credentials`, the CLI's `--user` with the password from $EVIDENCEKB_PASSWORD or a
+prompt) answer HTTP basic and digest challenges (Virtuoso's /sparql-auth asks for digest) on every
+request of the process, queries and updates alike.
+
+Failures are classified so callers can act on them: `RequestTooLarge` (HTTP 413, Virtuoso's SP030
+"memory exhausted" / SP031 "exceeded … lines": `evidencekb.store.load` splits the request),
+`BlankNodesRefused` (Virtuoso refuses blank nodes in INSERT DATA), and errors that will fail the same
+way again (a 4xx, or a 5xx whose body names a compile/semantic error such as Virtuoso's SQL states
+37000/42xxx/22xxx) are not retried; connection errors and other 5xx are, a bounded number of times.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import pyoxigraph as ox
@@ -45,6 +56,51 @@ _FROM = re.compile(r"\bFROM\b", re.IGNORECASE)
 T = TypeVar("T")
 
 
+class RequestTooLarge(EndpointError):
+    """The store refused a request as too large or too complex to compile (HTTP 413, Virtuoso SP030/SP031)."""
+
+
+class BlankNodesRefused(EndpointError):
+    """The store refused blank nodes in INSERT DATA (Virtuoso: "not allowed in a constant clause")."""
+
+
+_TOO_LARGE = re.compile(
+    r"\bSP030\b|memory exhausted|has exceeded \d+ lines|too (?:large|long|big|complex)|request entity",
+    re.IGNORECASE,
+)
+_BLANK_REFUSED = re.compile(r"blank node .* not allowed in a constant clause", re.IGNORECASE)
+#: A 5xx whose body names an SQL state of a compile, access or data error fails the same way again.
+_DETERMINISTIC = re.compile(r"\b(?:37000|42\d\d\d|22\d\d\d) Error\b")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A user name and password for HTTP basic or digest authentication (never taken from the command line)."""
+
+    user: str
+    password: str = field(repr=False)
+
+
+_credentials: Credentials | None = None
+
+
+def use_credentials(credentials: Credentials | None) -> None:
+    """Authenticate every later request of this process with these credentials (None: anonymous)."""
+    global _credentials
+    _credentials = credentials
+
+
+def _opener(url: str) -> urllib.request.OpenerDirector | None:
+    if _credentials is None:
+        return None
+    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    passwords.add_password(None, url, _credentials.user, _credentials.password)
+    # Digest first (handler_order 490 < 500): it passes a Basic challenge on to the basic handler.
+    return urllib.request.build_opener(
+        urllib.request.HTTPDigestAuthHandler(passwords), urllib.request.HTTPBasicAuthHandler(passwords)
+    )
+
+
 class _Retryable(Exception):
     """Internal: a failure worth another attempt (connection problem or 5xx)."""
 
@@ -59,11 +115,14 @@ def _post(url: str, body: bytes, content_type: str, timeout: float, accept: str 
     if accept:
         headers["Accept"] = accept
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    opener = _opener(url)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with (opener.open if opener else urllib.request.urlopen)(request, timeout=timeout) as response:
             return response.headers.get("Content-Type", ""), response.read()
     except urllib.error.HTTPError as error:
         raise _http_error(url, error.code, error.read()) from None
+    except ValueError as error:  # urllib: a challenge of a scheme it cannot answer
+        raise EndpointError(f"{url}: cannot authenticate ({error})") from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
         raise _connection_error(url, error, timeout) from None
 
@@ -122,6 +181,9 @@ class RemoteEngine:
         from evidencekb.sparql.bind import bind_terms, query_facts
 
         text = bind_terms(query, bindings) if bindings else query
+        projected: list[tuple[int, str]] = []
+        if bindings:
+            text, projected = _unproject(query, text, bindings)
         fields = [("query", text)]
         template = getattr(query, "template", query)  # a batch's VALUES rows hold terms only, never FROM
         if not (_FROM.search(template) and query_facts(template).has_dataset):
@@ -130,7 +192,10 @@ class RemoteEngine:
         kind, raw = with_retry(
             lambda: _post(self.endpoint, body, "application/x-www-form-urlencoded", self.timeout, ACCEPT)
         )
-        return self._answer(kind, raw)
+        answer = self._answer(kind, raw)
+        if projected and isinstance(answer, QueryResult):
+            answer = _reproject(answer, projected, bindings or {})
+        return answer
 
     def _answer(self, kind: str, raw: bytes) -> Answer:
         media = kind.split(";")[0].strip().lower()
@@ -149,6 +214,82 @@ class RemoteEngine:
         if isinstance(data, dict) and isinstance(data.get("boolean"), bool):
             return data["boolean"]
         return convert_results(data)
+
+
+_SELECT = re.compile(r"\bSELECT\b(?:\s+(?:DISTINCT|REDUCED)\b)?", re.IGNORECASE)
+
+
+def _unproject(query: str, bound: str, bindings: Bindings) -> tuple[str, list[tuple[int, str]]]:
+    """`bound` without the bound variables that the outer SELECT clause projects as plain `?v` items, and
+    [(index in the projection, name)] of those taken out: the engine puts their values into the rows itself.
+
+    The server would otherwise project a constant from the query's VALUES block; Virtuoso cannot sort such a
+    column when it holds a decimal (`22003 Error SR128: Numeric value out of range for <temporary space
+    column>` for `SELECT ?rule ?igg … ORDER BY ?rule` with `?igg` bound to 2.5). A bound variable inside a
+    projected expression, or a query that would project nothing else, is left as it is.
+    """
+    from evidencekb.sparql.bind import query_facts
+
+    facts = query_facts(bound)
+    if facts.form != "SELECT" or facts.where is None:
+        return bound, []
+    clause = _projection(facts.text, facts.where)
+    if clause is None:
+        return bound, []
+    start, end = clause
+    items: list[tuple[int, int, str | None]] = []  # (start, end, plain variable name or None) per item
+    depth, position = 0, start
+    text = facts.text
+    while position < end:
+        char = text[position]
+        if char == "(":
+            if depth == 0:
+                items.append((position, position, None))
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char in "?$" and depth == 0:
+            match = re.compile(r"[?$](\w+)").match(text, position)
+            if match:
+                items.append((position, match.end(), match.group(1)))
+                position = match.end()
+                continue
+        elif char == "*" and depth == 0:
+            return bound, []
+        position += 1
+    drop = [(index, item) for index, item in enumerate(items) if item[2] in bindings]
+    if not drop or len(drop) == len(items):
+        return bound, []
+    for _, (begin, finish, _name) in sorted(drop, key=lambda entry: -entry[1][0]):
+        text = text[:begin] + text[finish:]
+    return text, [(index, str(item[2])) for index, item in drop]
+
+
+def _projection(text: str, where: int) -> tuple[int, int] | None:
+    """(start, end) of the outer SELECT clause's items: after the last SELECT keyword before the outer WHERE."""
+    found = None
+    for match in _SELECT.finditer(text, 0, where):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if "#" not in text[line_start : match.start()]:
+            found = match
+    if found is None:
+        return None
+    end = where
+    tail = re.compile(r"\s*(?:WHERE\s*)?$", re.IGNORECASE).search(text, found.end(), where)
+    if tail:
+        end = tail.start()
+    from_clause = re.compile(r"\bFROM\b", re.IGNORECASE).search(text, found.end(), end)
+    return found.end(), from_clause.start() if from_clause else end
+
+
+def _reproject(result: QueryResult, projected: list[tuple[int, str]], bindings: Bindings) -> QueryResult:
+    """Put the bound values taken out of the projection back, each at its place, into every row."""
+    variables = list(result.variables)
+    for index, name in sorted(projected):
+        variables.insert(index, name)
+    values = {name: bindings[name] for _, name in projected}
+    rows = [{name: values[name] if name in values else row.get(name) for name in variables} for row in result.rows]
+    return QueryResult(variables, rows)
 
 
 def convert_results(data: dict) -> QueryResult:
@@ -203,7 +344,18 @@ def _http_error(url: str, status: int, body: bytes | None) -> Exception:
     text = (body or b"").decode("utf-8", "replace").strip()
     first = text.splitlines()[0][:200] if text else "(empty body)"
     label = f"HTTP {status}" if status else "an error"
-    error = EndpointError(f"{url} answered {label}: {first}")
+    message = f"{url} answered {label}: {first}"
+    if status == 401:
+        who = f"as {_credentials.user!r} " if _credentials else ""
+        hint = "check the user and password" if _credentials else "give --user NAME (password: $EVIDENCEKB_PASSWORD)"
+        return EndpointError(f"{message} — not authorised {who}({hint})")
+    if status == 413 or _TOO_LARGE.search(text):
+        return RequestTooLarge(message)
+    if _BLANK_REFUSED.search(text):
+        return BlankNodesRefused(message)
+    error = EndpointError(message)
+    if status >= 500 and _DETERMINISTIC.search(text):
+        return error
     return _Retryable(error) if status == 0 or status >= 500 else error
 
 
