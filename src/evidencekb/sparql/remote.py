@@ -42,7 +42,7 @@ import pyoxigraph as ox
 
 from evidencekb.errors import EndpointError, InputError
 from evidencekb.namespaces import DEFAULT_GRAPH
-from evidencekb.sparql.core import Answer, Bindings, QueryResult, Triples, query_text
+from evidencekb.sparql.core import Answer, Bindings, QueryResult, Triples, ValuesQuery, query_text
 
 DEFAULT_TIMEOUT = 30.0
 #: Pauses before the 2nd and 3rd attempt (3 attempts in all). Only connection errors and 5xx are retried.
@@ -51,7 +51,9 @@ RETRY_DELAYS: tuple[float, ...] = (0.5, 1.5)
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
+ACCEPT_TRIPLES = "application/n-triples, text/turtle;q=0.9, application/sparql-results+json;q=0.1"
 _FROM = re.compile(r"\bFROM\b", re.IGNORECASE)
+_GRAPH_FORM = re.compile(r"\b(?:CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
 
 T = TypeVar("T")
 
@@ -65,7 +67,8 @@ class BlankNodesRefused(EndpointError):
 
 
 _TOO_LARGE = re.compile(
-    r"\bSP030\b|memory exhausted|has exceeded \d+ lines|too (?:large|long|big|complex)|request entity",
+    r"\bSP030\b|memory exhausted|has exceeded \d+ lines|too (?:large|long|big|complex)|request entity"
+    r"|longer than \d+ ?[KMG]b\b",
     re.IGNORECASE,
 )
 _BLANK_REFUSED = re.compile(r"blank node .* not allowed in a constant clause", re.IGNORECASE)
@@ -178,19 +181,40 @@ class RemoteEngine:
         return answer
 
     def run(self, query: str, bindings: Bindings | None = None) -> Answer:
+        try:
+            return self._run(query, bindings)
+        except EndpointError as error:
+            # Virtuoso 7.2 cannot compile some queries with a VALUES block of several rows (recommend's
+            # batches: `37000 Error SQ156: Internal Optimized compiler error : subq ot was supposed to be
+            # found`) that it runs with one row: ask row by row. Batch queries group by a row key (?patient),
+            # so the rows of the parts together are the rows of the whole.
+            parts = _values_rows(query) if _COMPILE_ERROR.search(str(error)) else None
+            if not parts:
+                raise
+        answers = [self._run(part, bindings) for part in parts]
+        results = [answer for answer in answers if isinstance(answer, QueryResult)]
+        if len(results) != len(answers):
+            raise EndpointError(f"{self.endpoint}: expected SELECT results for a batch query")
+        return QueryResult(results[0].variables, [row for result in results for row in result.rows])
+
+    def _run(self, query: str, bindings: Bindings | None = None) -> Answer:
         from evidencekb.sparql.bind import bind_terms, query_facts
 
         text = bind_terms(query, bindings) if bindings else query
         projected: list[tuple[int, str]] = []
         if bindings:
-            text, projected = _unproject(query, text, bindings)
+            text, projected = _unproject(text, bindings)
         fields = [("query", text)]
         template = getattr(query, "template", query)  # a batch's VALUES rows hold terms only, never FROM
         if not (_FROM.search(template) and query_facts(template).has_dataset):
             fields.append(("default-graph-uri", self.graph))
         body = urllib.parse.urlencode(fields).encode("ascii")
+        # Ask for triples where the query makes triples: Virtuoso answers a CONSTRUCT asked with the
+        # SELECT-first ACCEPT as a SPARQL JSON table of ?s ?p ?o.
+        makes_triples = _GRAPH_FORM.search(template) and query_facts(template).form in ("CONSTRUCT", "DESCRIBE")
+        accept = ACCEPT_TRIPLES if makes_triples else ACCEPT
         kind, raw = with_retry(
-            lambda: _post(self.endpoint, body, "application/x-www-form-urlencoded", self.timeout, ACCEPT)
+            lambda: _post(self.endpoint, body, "application/x-www-form-urlencoded", self.timeout, accept)
         )
         answer = self._answer(kind, raw)
         if projected and isinstance(answer, QueryResult):
@@ -216,10 +240,36 @@ class RemoteEngine:
         return convert_results(data)
 
 
+_COMPILE_ERROR = re.compile(r"\b37000 Error SQ\d+")
+_VALUES_AFTER_WHERE = re.compile(r"\bWHERE\s*\{\nVALUES \(([^)]*)\) \{\n", re.IGNORECASE)
+
+
+def _values_rows(query: str) -> list[str] | None:
+    """A batch query (`evidencekb.sparql.core.inline_values`: a VALUES block opening the WHERE group, one
+    row a line) as one query per row; None for any other query or a block of one row."""
+    template = getattr(query, "template", None)
+    if template is None:
+        return None
+    match = _VALUES_AFTER_WHERE.search(query)
+    end = query.find("\n}\n", match.end()) if match else -1
+    if match is None or end < 0:
+        return None
+    rows = query[match.end() : end].split("\n")
+    if len(rows) < 2:
+        return None
+    head, tail = query[: match.end()], query[end:]
+    parts = []
+    for row in rows:
+        part = ValuesQuery(head + row + tail)
+        part.template = template
+        parts.append(part)
+    return parts
+
+
 _SELECT = re.compile(r"\bSELECT\b(?:\s+(?:DISTINCT|REDUCED)\b)?", re.IGNORECASE)
 
 
-def _unproject(query: str, bound: str, bindings: Bindings) -> tuple[str, list[tuple[int, str]]]:
+def _unproject(bound: str, bindings: Bindings) -> tuple[str, list[tuple[int, str]]]:
     """`bound` without the bound variables that the outer SELECT clause projects as plain `?v` items, and
     [(index in the projection, name)] of those taken out: the engine puts their values into the rows itself.
 
@@ -342,6 +392,9 @@ def with_retry(attempt: Callable[[], T]) -> T:
 
 def _http_error(url: str, status: int, body: bytes | None) -> Exception:
     text = (body or b"").decode("utf-8", "replace").strip()
+    if text[:20].lower().startswith(("<!doctype", "<html")):  # an HTML error page: its text, not its markup
+        parts = [" ".join(part.split()) for part in re.sub(r"<[^>]*>", "\n", text).splitlines() if part.strip()]
+        text = " ".join(dict.fromkeys(parts))  # one line: the title repeats in the heading
     first = text.splitlines()[0][:200] if text else "(empty body)"
     label = f"HTTP {status}" if status else "an error"
     message = f"{url} answered {label}: {first}"
