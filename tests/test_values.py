@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from rdflib import Literal, URIRef
-from rdflib import namespace
+from rdflib import Literal, URIRef, namespace
 
 from evidencekb.sparql.values import declared_datatypes, python_value, row_values
 
