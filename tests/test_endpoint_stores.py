@@ -275,3 +275,58 @@ def test_digest_authentication_on_virtuoso_for_query_and_load(
                  "--endpoint", virtuoso.auth, "--user", virtuoso.user]) == 0
     assert capsys.readouterr().out == local
     ep.post_update(virtuoso.update, f"DROP SILENT GRAPH <{graph_iri}>")
+
+
+# ---------------------------------------------------------------------------------------------
+# The endpoint engine's rewrites (no server)
+# ---------------------------------------------------------------------------------------------
+
+
+def _capture(monkeypatch: pytest.MonkeyPatch, answers: list[bytes]) -> list[str]:
+    import urllib.parse
+
+    sent: list[str] = []
+
+    def fake_post(url: str, body: bytes, content_type: str, timeout: float, accept: str | None = None):
+        sent.append(urllib.parse.parse_qs(body.decode())["query"][0])
+        answer = answers.pop(0)
+        if answer.startswith(b"!"):
+            raise EndpointError(answer[1:].decode())
+        return "application/sparql-results+json", answer
+
+    monkeypatch.setattr(ep, "_post", fake_post)
+    return sent
+
+
+def test_a_bound_value_is_not_projected_by_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Virtuoso cannot sort rows that project a bound decimal (SR128): the engine fills the column itself."""
+    answer = {"head": {"vars": ["rule"]}, "results": {"bindings": [{"rule": {"type": "uri", "value": f"{EX}r"}}]}}
+    sent = _capture(monkeypatch, [json.dumps(answer).encode()])
+    igg = Literal("2.5", datatype=URIRef("http://www.w3.org/2001/XMLSchema#decimal"))
+    query = f"SELECT ?rule ?igg WHERE {{ ?rule <{EX}max> ?max FILTER(?igg < ?max) }} ORDER BY ?rule"
+    result = ep.RemoteEngine("http://x/sparql").select(query, {"igg": igg})
+    assert result.variables == ["rule", "igg"]
+    assert result.rows == [{"rule": URIRef(f"{EX}r"), "igg": igg}]
+    projection = sent[0].split("WHERE", 1)[0]
+    assert "?igg" not in projection and "?rule" in projection
+    assert '"2.5"^^<http://www.w3.org/2001/XMLSchema#decimal>' in sent[0].split("WHERE", 1)[1]
+
+
+def test_a_batch_refused_by_the_compiler_is_asked_row_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    from evidencekb.sparql.core import inline_values
+
+    def answer(patient: str) -> bytes:
+        row = {"patient": {"type": "literal", "value": patient}}
+        return json.dumps({"head": {"vars": ["patient"]}, "results": {"bindings": [row]}}).encode()
+
+    refused = b"!x answered HTTP 500: Virtuoso 37000 Error SQ156: Internal Optimized compiler error"
+    sent = _capture(monkeypatch, [refused, answer("0"), answer("1"), answer("2")])
+    query = f"SELECT ?patient WHERE {{ ?s <{EX}p> ?v }} GROUP BY ?patient"
+    batch = inline_values(query, [{"patient": Literal(str(i)), "v": Literal(f"v{i}")} for i in range(3)])
+    result = ep.RemoteEngine("http://x/sparql").select(batch)
+    assert [str(row["patient"]) for row in result.rows] == ["0", "1", "2"]
+    assert len(sent) == 4 and all(text.count('"v') == 1 for text in sent[1:])
+    # any other failure is reported, not split
+    _capture(monkeypatch, [b"!x answered HTTP 400: syntax error"])
+    with pytest.raises(EndpointError, match="syntax error"):
+        ep.RemoteEngine("http://x/sparql").select(batch)
