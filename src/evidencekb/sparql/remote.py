@@ -200,10 +200,10 @@ class RemoteEngine:
     def _run(self, query: str, bindings: Bindings | None = None) -> Answer:
         from evidencekb.sparql.bind import bind_terms, query_facts
 
-        text = bind_terms(query, bindings) if bindings else query
-        projected: list[tuple[int, str]] = []
-        if bindings:
-            text, projected = _unproject(text, bindings)
+        text, projected = query, []
+        if bindings:  # both parse the query text, not the bound text: the parses are cached per query
+            unprojected, projected = _unproject(query, bindings)
+            text = bind_terms(unprojected, bindings)
         fields = [("query", text)]
         template = getattr(query, "template", query)  # a batch's VALUES rows hold terms only, never FROM
         if not (_FROM.search(template) and query_facts(template).has_dataset):
@@ -269,8 +269,8 @@ def _values_rows(query: str) -> list[str] | None:
 _SELECT = re.compile(r"\bSELECT\b(?:\s+(?:DISTINCT|REDUCED)\b)?", re.IGNORECASE)
 
 
-def _unproject(bound: str, bindings: Bindings) -> tuple[str, list[tuple[int, str]]]:
-    """`bound` without the bound variables that the outer SELECT clause projects as plain `?v` items, and
+def _unproject(query: str, bindings: Bindings) -> tuple[str, list[tuple[int, str]]]:
+    """`query` without the bound variables that the outer SELECT clause projects as plain `?v` items, and
     [(index in the projection, name)] of those taken out: the engine puts their values into the rows itself.
 
     The server would otherwise project a constant from the query's VALUES block; Virtuoso cannot sort such a
@@ -280,12 +280,12 @@ def _unproject(bound: str, bindings: Bindings) -> tuple[str, list[tuple[int, str
     """
     from evidencekb.sparql.bind import query_facts
 
-    facts = query_facts(bound)
+    facts = query_facts(query)
     if facts.form != "SELECT" or facts.where is None:
-        return bound, []
+        return query, []
     clause = _projection(facts.text, facts.where)
     if clause is None:
-        return bound, []
+        return query, []
     start, end = clause
     items: list[tuple[int, int, str | None]] = []  # (start, end, plain variable name or None) per item
     depth, position = 0, start
@@ -305,11 +305,11 @@ def _unproject(bound: str, bindings: Bindings) -> tuple[str, list[tuple[int, str
                 position = match.end()
                 continue
         elif char == "*" and depth == 0:
-            return bound, []
+            return query, []
         position += 1
     drop = [(index, item) for index, item in enumerate(items) if item[2] in bindings]
     if not drop or len(drop) == len(items):
-        return bound, []
+        return query, []
     for _, (begin, finish, _name) in sorted(drop, key=lambda entry: -entry[1][0]):
         text = text[:begin] + text[finish:]
     return text, [(index, str(item[2])) for index, item in drop]
