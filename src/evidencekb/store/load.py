@@ -123,7 +123,8 @@ def load_graph(
     graph_iri = check_graph_iri(graph_iri)
     say = progress or (lambda message: None)
     wrapper = _wrapper_bytes(graph_iri)
-    limit = max(max_request_bytes, min_request_bytes)
+    limit = max_request_bytes
+    min_request_bytes = min(min_request_bytes, max_request_bytes)  # an asked-for size below the floor is the floor
     chunks = chunk_lines(lines, limit - wrapper)
     probe_endpoints(query_url, update_url, graph_iri, timeout)
     as_template = False
