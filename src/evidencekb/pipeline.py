@@ -12,7 +12,7 @@ from evidencekb.store.load import (
     DEFAULT_MAX_REQUEST_BYTES,
     Progress,
     graph_lines,
-    replace_graph,
+    load_graph,
 )
 
 
@@ -70,11 +70,14 @@ def load_validated(
     merged += ontology
     merged += data
     started = time.perf_counter()
-    loaded = replace_graph(
-        query_url, update_url, graph_lines(merged), graph_iri, timeout, max_request_bytes, progress
-    )
+    result = load_graph(query_url, update_url, graph_lines(merged), graph_iri, timeout, max_request_bytes, progress)
     seconds = time.perf_counter() - started
+    how = (
+        f"{result.requests} requests of at most {result.request_bytes / 1024 / 1024:.2f} MiB + one MOVE"
+        if result.chunked
+        else "one request"
+    )
     return (
-        f"Loaded {loaded} triples (ontology + data, validated; {len(merged)} sent) "
-        f"into <{graph_iri}> at {update_url} in {seconds:.1f} s"
+        f"Loaded {result.triples} triples (ontology + data, validated; {len(merged)} sent) "
+        f"into <{graph_iri}> at {update_url} in {seconds:.1f} s ({how})"
     )

@@ -24,7 +24,7 @@ from evidencekb.cli import (
     space_commands,
     why_commands,
 )
-from evidencekb.cli.options import add_global_options
+from evidencekb.cli.options import add_global_options, use_endpoint_credentials
 from evidencekb.errors import EvidenceKBError
 
 INTERNAL_ERROR = 3
@@ -92,6 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         project.use(args.project)
+        use_endpoint_credentials(args)
         return args.handler(args)
     except EvidenceKBError as error:
         print(f"evidencekb {args.command}: error: {error}", file=sys.stderr)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from evidencekb.cli.options import bounded_float, command_adder, positive_int
+from evidencekb.cli.options import add_auth_option, bounded_float, command_adder, positive_int
 from evidencekb.errors import EvidenceKBError
 from evidencekb.namespaces import DEFAULT_GRAPH
 
@@ -92,8 +92,9 @@ def add(commands: argparse._SubParsersAction) -> None:
         default=32.0,
         metavar="MB",
         help="largest update request in MiB, 0.01–1024; bigger graphs go in chunks (default 32; "
-        "Oxigraph refuses > 128)",
+        "Oxigraph refuses > 128); a store that refuses a request as too large (Virtuoso) gets smaller ones",
     )
+    add_auth_option(p)
     p.set_defaults(handler=_load)
 
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import sys
 from pathlib import Path
+
+#: Where `--user` takes its password from (never from the command line, where `ps` would show it).
+PASSWORD_VARIABLE = "EVIDENCEKB_PASSWORD"
 
 
 def positive_float(text: str) -> float:
@@ -72,6 +77,36 @@ def add_endpoint_options(parser: argparse.ArgumentParser) -> None:
         help="named graph holding the knowledge base on the endpoint (default: the one 'load' uses)",
     )
     add_timeout_option(parser)
+    add_auth_option(parser)
+
+
+def add_auth_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--user",
+        metavar="NAME",
+        help=f"user name for an endpoint that asks for one (HTTP basic or digest, e.g. Virtuoso's /sparql-auth); "
+        f"the password is read from ${PASSWORD_VARIABLE} or, when that is unset, asked for on the terminal — "
+        "never given on the command line",
+    )
+
+
+def use_endpoint_credentials(args: argparse.Namespace) -> None:
+    """Authenticate this run's endpoint requests as `--user` (or anonymously when it is not given)."""
+    from evidencekb.errors import InputError
+    from evidencekb.sparql.remote import Credentials, use_credentials
+
+    user = getattr(args, "user", None)
+    if not user:
+        use_credentials(None)
+        return
+    password = os.environ.get(PASSWORD_VARIABLE)
+    if password is None:
+        if not sys.stdin.isatty():
+            raise InputError(f"--user {user}: set ${PASSWORD_VARIABLE} to the password (no terminal to ask on)")
+        import getpass
+
+        password = getpass.getpass(f"Password for {user}: ")
+    use_credentials(Credentials(user, password))
 
 
 def add_timeout_option(parser: argparse.ArgumentParser, default: float = 30.0) -> None:

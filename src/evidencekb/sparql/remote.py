@@ -12,6 +12,16 @@ it and the queries use: `post_update`, `RemoteEngine`, the error messages and th
   parser finds where), with the same answers as local pre-binding.
 * Every query form is answered: SELECT → `QueryResult` of the same rdflib terms the local engines
   give, ASK → bool, CONSTRUCT/DESCRIBE → `Triples` (asked for as N-Triples).
+
+Credentials (`use_credentials`, the CLI's `--user` with the password from $EVIDENCEKB_PASSWORD or a
+prompt) answer HTTP basic and digest challenges (Virtuoso's /sparql-auth asks for digest) on every
+request of the process, queries and updates alike.
+
+Failures are classified so callers can act on them: `RequestTooLarge` (HTTP 413, Virtuoso's SP030
+"memory exhausted" / SP031 "exceeded … lines": `evidencekb.store.load` splits the request),
+`BlankNodesRefused` (Virtuoso refuses blank nodes in INSERT DATA), and errors that will fail the same
+way again (a 4xx, or a 5xx whose body names a compile/semantic error such as Virtuoso's SQL states
+37000/42xxx/22xxx) are not retried; connection errors and other 5xx are, a bounded number of times.
 """
 
 from __future__ import annotations
@@ -25,13 +35,14 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import pyoxigraph as ox
 
 from evidencekb.errors import EndpointError, InputError
 from evidencekb.namespaces import DEFAULT_GRAPH
-from evidencekb.sparql.core import Answer, Bindings, QueryResult, Triples, query_text
+from evidencekb.sparql.core import Answer, Bindings, QueryResult, Triples, ValuesQuery, query_text
 
 DEFAULT_TIMEOUT = 30.0
 #: Pauses before the 2nd and 3rd attempt (3 attempts in all). Only connection errors and 5xx are retried.
@@ -40,9 +51,57 @@ RETRY_DELAYS: tuple[float, ...] = (0.5, 1.5)
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
+ACCEPT_TRIPLES = "application/n-triples, text/turtle;q=0.9, application/sparql-results+json;q=0.1"
 _FROM = re.compile(r"\bFROM\b", re.IGNORECASE)
+_GRAPH_FORM = re.compile(r"\b(?:CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
 
 T = TypeVar("T")
+
+
+class RequestTooLarge(EndpointError):
+    """The store refused a request as too large or too complex to compile (HTTP 413, Virtuoso SP030/SP031)."""
+
+
+class BlankNodesRefused(EndpointError):
+    """The store refused blank nodes in INSERT DATA (Virtuoso: "not allowed in a constant clause")."""
+
+
+_TOO_LARGE = re.compile(
+    r"\bSP030\b|memory exhausted|has exceeded \d+ lines|too (?:large|long|big|complex)|request entity"
+    r"|longer than \d+ ?[KMG]b\b",
+    re.IGNORECASE,
+)
+_BLANK_REFUSED = re.compile(r"blank node .* not allowed in a constant clause", re.IGNORECASE)
+#: A 5xx whose body names an SQL state of a compile, access or data error fails the same way again.
+_DETERMINISTIC = re.compile(r"\b(?:37000|42\d\d\d|22\d\d\d) Error\b")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A user name and password for HTTP basic or digest authentication (never taken from the command line)."""
+
+    user: str
+    password: str = field(repr=False)
+
+
+_credentials: Credentials | None = None
+
+
+def use_credentials(credentials: Credentials | None) -> None:
+    """Authenticate every later request of this process with these credentials (None: anonymous)."""
+    global _credentials
+    _credentials = credentials
+
+
+def _opener(url: str) -> urllib.request.OpenerDirector | None:
+    if _credentials is None:
+        return None
+    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    passwords.add_password(None, url, _credentials.user, _credentials.password)
+    # Digest first (handler_order 490 < 500): it passes a Basic challenge on to the basic handler.
+    return urllib.request.build_opener(
+        urllib.request.HTTPDigestAuthHandler(passwords), urllib.request.HTTPBasicAuthHandler(passwords)
+    )
 
 
 class _Retryable(Exception):
@@ -59,11 +118,14 @@ def _post(url: str, body: bytes, content_type: str, timeout: float, accept: str 
     if accept:
         headers["Accept"] = accept
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    opener = _opener(url)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with (opener.open if opener else urllib.request.urlopen)(request, timeout=timeout) as response:
             return response.headers.get("Content-Type", ""), response.read()
     except urllib.error.HTTPError as error:
         raise _http_error(url, error.code, error.read()) from None
+    except ValueError as error:  # urllib: a challenge of a scheme it cannot answer
+        raise EndpointError(f"{url}: cannot authenticate ({error})") from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
         raise _connection_error(url, error, timeout) from None
 
@@ -119,18 +181,45 @@ class RemoteEngine:
         return answer
 
     def run(self, query: str, bindings: Bindings | None = None) -> Answer:
+        try:
+            return self._run(query, bindings)
+        except EndpointError as error:
+            # Virtuoso 7.2 cannot compile some queries with a VALUES block of several rows (recommend's
+            # batches: `37000 Error SQ156: Internal Optimized compiler error : subq ot was supposed to be
+            # found`) that it runs with one row: ask row by row. Batch queries group by a row key (?patient),
+            # so the rows of the parts together are the rows of the whole.
+            parts = _values_rows(query) if _COMPILE_ERROR.search(str(error)) else None
+            if not parts:
+                raise
+        answers = [self._run(part, bindings) for part in parts]
+        results = [answer for answer in answers if isinstance(answer, QueryResult)]
+        if len(results) != len(answers):
+            raise EndpointError(f"{self.endpoint}: expected SELECT results for a batch query")
+        return QueryResult(results[0].variables, [row for result in results for row in result.rows])
+
+    def _run(self, query: str, bindings: Bindings | None = None) -> Answer:
         from evidencekb.sparql.bind import bind_terms, query_facts
 
-        text = bind_terms(query, bindings) if bindings else query
+        text, projected = query, []
+        if bindings:  # both parse the query text, not the bound text: the parses are cached per query
+            unprojected, projected = _unproject(query, bindings)
+            text = bind_terms(unprojected, bindings)
         fields = [("query", text)]
         template = getattr(query, "template", query)  # a batch's VALUES rows hold terms only, never FROM
         if not (_FROM.search(template) and query_facts(template).has_dataset):
             fields.append(("default-graph-uri", self.graph))
         body = urllib.parse.urlencode(fields).encode("ascii")
+        # Ask for triples where the query makes triples: Virtuoso answers a CONSTRUCT asked with the
+        # SELECT-first ACCEPT as a SPARQL JSON table of ?s ?p ?o.
+        makes_triples = _GRAPH_FORM.search(template) and query_facts(template).form in ("CONSTRUCT", "DESCRIBE")
+        accept = ACCEPT_TRIPLES if makes_triples else ACCEPT
         kind, raw = with_retry(
-            lambda: _post(self.endpoint, body, "application/x-www-form-urlencoded", self.timeout, ACCEPT)
+            lambda: _post(self.endpoint, body, "application/x-www-form-urlencoded", self.timeout, accept)
         )
-        return self._answer(kind, raw)
+        answer = self._answer(kind, raw)
+        if projected and isinstance(answer, QueryResult):
+            answer = _reproject(answer, projected, bindings or {})
+        return answer
 
     def _answer(self, kind: str, raw: bytes) -> Answer:
         media = kind.split(";")[0].strip().lower()
@@ -149,6 +238,108 @@ class RemoteEngine:
         if isinstance(data, dict) and isinstance(data.get("boolean"), bool):
             return data["boolean"]
         return convert_results(data)
+
+
+_COMPILE_ERROR = re.compile(r"\b37000 Error SQ\d+")
+_VALUES_AFTER_WHERE = re.compile(r"\bWHERE\s*\{\nVALUES \(([^)]*)\) \{\n", re.IGNORECASE)
+
+
+def _values_rows(query: str) -> list[str] | None:
+    """A batch query (`evidencekb.sparql.core.inline_values`: a VALUES block opening the WHERE group, one
+    row a line) as one query per row; None for any other query or a block of one row."""
+    template = getattr(query, "template", None)
+    if template is None:
+        return None
+    match = _VALUES_AFTER_WHERE.search(query)
+    end = query.find("\n}\n", match.end()) if match else -1
+    if match is None or end < 0:
+        return None
+    rows = query[match.end() : end].split("\n")
+    if len(rows) < 2:
+        return None
+    head, tail = query[: match.end()], query[end:]
+    parts = []
+    for row in rows:
+        part = ValuesQuery(head + row + tail)
+        part.template = template
+        parts.append(part)
+    return parts
+
+
+_SELECT = re.compile(r"\bSELECT\b(?:\s+(?:DISTINCT|REDUCED)\b)?", re.IGNORECASE)
+
+
+def _unproject(query: str, bindings: Bindings) -> tuple[str, list[tuple[int, str]]]:
+    """`query` without the bound variables that the outer SELECT clause projects as plain `?v` items, and
+    [(index in the projection, name)] of those taken out: the engine puts their values into the rows itself.
+
+    The server would otherwise project a constant from the query's VALUES block; Virtuoso cannot sort such a
+    column when it holds a decimal (`22003 Error SR128: Numeric value out of range for <temporary space
+    column>` for `SELECT ?rule ?igg … ORDER BY ?rule` with `?igg` bound to 2.5). A bound variable inside a
+    projected expression, or a query that would project nothing else, is left as it is.
+    """
+    from evidencekb.sparql.bind import query_facts
+
+    facts = query_facts(query)
+    if facts.form != "SELECT" or facts.where is None:
+        return query, []
+    clause = _projection(facts.text, facts.where)
+    if clause is None:
+        return query, []
+    start, end = clause
+    items: list[tuple[int, int, str | None]] = []  # (start, end, plain variable name or None) per item
+    depth, position = 0, start
+    text = facts.text
+    while position < end:
+        char = text[position]
+        if char == "(":
+            if depth == 0:
+                items.append((position, position, None))
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char in "?$" and depth == 0:
+            match = re.compile(r"[?$](\w+)").match(text, position)
+            if match:
+                items.append((position, match.end(), match.group(1)))
+                position = match.end()
+                continue
+        elif char == "*" and depth == 0:
+            return query, []
+        position += 1
+    drop = [(index, item) for index, item in enumerate(items) if item[2] in bindings]
+    if not drop or len(drop) == len(items):
+        return query, []
+    for _, (begin, finish, _name) in sorted(drop, key=lambda entry: -entry[1][0]):
+        text = text[:begin] + text[finish:]
+    return text, [(index, str(item[2])) for index, item in drop]
+
+
+def _projection(text: str, where: int) -> tuple[int, int] | None:
+    """(start, end) of the outer SELECT clause's items: after the last SELECT keyword before the outer WHERE."""
+    found = None
+    for match in _SELECT.finditer(text, 0, where):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if "#" not in text[line_start : match.start()]:
+            found = match
+    if found is None:
+        return None
+    end = where
+    tail = re.compile(r"\s*(?:WHERE\s*)?$", re.IGNORECASE).search(text, found.end(), where)
+    if tail:
+        end = tail.start()
+    from_clause = re.compile(r"\bFROM\b", re.IGNORECASE).search(text, found.end(), end)
+    return found.end(), from_clause.start() if from_clause else end
+
+
+def _reproject(result: QueryResult, projected: list[tuple[int, str]], bindings: Bindings) -> QueryResult:
+    """Put the bound values taken out of the projection back, each at its place, into every row."""
+    variables = list(result.variables)
+    for index, name in sorted(projected):
+        variables.insert(index, name)
+    values = {name: bindings[name] for _, name in projected}
+    rows = [{name: values[name] if name in values else row.get(name) for name in variables} for row in result.rows]
+    return QueryResult(variables, rows)
 
 
 def convert_results(data: dict) -> QueryResult:
@@ -201,9 +392,23 @@ def with_retry(attempt: Callable[[], T]) -> T:
 
 def _http_error(url: str, status: int, body: bytes | None) -> Exception:
     text = (body or b"").decode("utf-8", "replace").strip()
+    if text[:20].lower().startswith(("<!doctype", "<html")):  # an HTML error page: its text, not its markup
+        parts = [" ".join(part.split()) for part in re.sub(r"<[^>]*>", "\n", text).splitlines() if part.strip()]
+        text = " ".join(dict.fromkeys(parts))  # one line: the title repeats in the heading
     first = text.splitlines()[0][:200] if text else "(empty body)"
     label = f"HTTP {status}" if status else "an error"
-    error = EndpointError(f"{url} answered {label}: {first}")
+    message = f"{url} answered {label}: {first}"
+    if status == 401:
+        who = f"as {_credentials.user!r} " if _credentials else ""
+        hint = "check the user and password" if _credentials else "give --user NAME (password: $EVIDENCEKB_PASSWORD)"
+        return EndpointError(f"{message} — not authorised {who}({hint})")
+    if status == 413 or _TOO_LARGE.search(text):
+        return RequestTooLarge(message)
+    if _BLANK_REFUSED.search(text):
+        return BlankNodesRefused(message)
+    error = EndpointError(message)
+    if status >= 500 and _DETERMINISTIC.search(text):
+        return error
     return _Retryable(error) if status == 0 or status >= 500 else error
 
 

@@ -12,6 +12,13 @@
 A store that runs one request as one transaction (Oxigraph, Fuseki, GraphDB …) therefore never shows
 readers of `<g>` a half-loaded graph: they see the old graph until the last request, then the new one.
 
+The request size adapts to the store: a request refused as too large or too complex (HTTP 413,
+Virtuoso's SP030 "memory exhausted" / SP031 "exceeded 10000 lines", which stock Virtuoso 7.2 answers
+above ~0.2 MB of N-Triples) is split in half and sent again, and the rest of the load continues at the
+size that worked, down to `min_request_bytes`; the result reports that size. Refusals are compile
+errors, so nothing of the refused request was written. A store that refuses blank nodes in INSERT DATA
+(Virtuoso) gets those chunks as `INSERT { … } WHERE { }` templates, which create the same blank nodes.
+
 A blank-node label is scoped to one request, so triples that share a blank node (directly or through
 other blank nodes) always travel in the same chunk, and such chunks are sent without retry (a retry
 after a lost answer would insert the blank nodes twice). Chunks of IRIs and literals are retried:
@@ -31,6 +38,8 @@ from evidencekb.errors import EndpointError, InputError
 from evidencekb.sparql.core import update_text
 from evidencekb.sparql.remote import (
     DEFAULT_TIMEOUT,
+    BlankNodesRefused,
+    RequestTooLarge,
     check_graph_iri,
     count_triples,
     post_update,
@@ -39,6 +48,9 @@ from evidencekb.sparql.remote import (
 #: Default size of one update request. Oxigraph's limit is 128 MiB; smaller requests also keep
 #: each transaction's memory modest on other stores.
 DEFAULT_MAX_REQUEST_BYTES = 32 * 1024 * 1024
+#: The smallest request a load splits down to when a store refuses bigger ones (Virtuoso 7.2 with its
+#: stock settings takes ~0.2 MB of N-Triples in one INSERT DATA).
+DEFAULT_MIN_REQUEST_BYTES = 16 * 1024
 
 _PARAMETER = "<urn:evidencekb:param:{}>"
 _DATA_SLOT = "<urn:evidencekb:param:data> <urn:evidencekb:param:data> <urn:evidencekb:param:data> .\n"
@@ -61,6 +73,18 @@ def graph_lines(graph: Graph) -> list[str]:
     return graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines(keepends=True)
 
 
+@dataclass(frozen=True)
+class LoadResult:
+    """What a load did: the graph's size read back, how many update requests carried data, and the
+    largest request size that the store accepted (smaller than asked when the store refused bigger ones)."""
+
+    triples: int
+    requests: int
+    request_bytes: int
+    chunked: bool
+    blank_nodes_as_template: bool = False
+
+
 def replace_graph(
     query_url: str,
     update_url: str,
@@ -69,23 +93,86 @@ def replace_graph(
     timeout: float = DEFAULT_TIMEOUT,
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
     progress: Progress | None = None,
+    min_request_bytes: int = DEFAULT_MIN_REQUEST_BYTES,
 ) -> int:
     """Replace `<graph_iri>` with the N-Triples `lines` (one request, or chunks + MOVE); return its size."""
+    return load_graph(
+        query_url, update_url, lines, graph_iri, timeout, max_request_bytes, progress, min_request_bytes
+    ).triples
+
+
+def load_graph(
+    query_url: str,
+    update_url: str,
+    lines: Iterable[str],
+    graph_iri: str,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+    progress: Progress | None = None,
+    min_request_bytes: int = DEFAULT_MIN_REQUEST_BYTES,
+) -> LoadResult:
+    """Replace `<graph_iri>` with the N-Triples `lines`, adapting the request size to what the store takes.
+
+    One request when the graph fits in `max_request_bytes`; else (or when the store refuses that request
+    as too large) chunks into a staging graph and one MOVE. A chunk refused as too large (HTTP 413,
+    Virtuoso SP030/SP031) is split and sent again, the rest follows at the smaller size, down to
+    `min_request_bytes`; a chunk whose blank nodes are refused in INSERT DATA is sent as an INSERT
+    template (`queries/store/insert-template.ru`). Any other failure drops the staging graph: `<g>` is
+    unchanged.
+    """
     graph_iri = check_graph_iri(graph_iri)
     say = progress or (lambda message: None)
-    chunks = chunk_lines(lines, max_request_bytes - _wrapper_bytes(graph_iri))
+    wrapper = _wrapper_bytes(graph_iri)
+    limit = max_request_bytes
+    min_request_bytes = min(min_request_bytes, max_request_bytes)  # an asked-for size below the floor is the floor
+    chunks = chunk_lines(lines, limit - wrapper)
     probe_endpoints(query_url, update_url, graph_iri, timeout)
+    as_template = False
     if len(chunks) <= 1:
-        post_update(update_url, replace_graph_update(chunks[0].text if chunks else "", graph_iri), timeout)
-        return _count_after_write(query_url, graph_iri, timeout)
+        text = chunks[0].text if chunks else ""
+        try:
+            post_update(update_url, replace_graph_update(text, graph_iri), timeout)
+            return LoadResult(_count_after_write(query_url, graph_iri, timeout), 1, limit, False)
+        except RequestTooLarge as error:
+            limit = _smaller_limit(limit, len(text.encode("utf-8")) + wrapper, min_request_bytes, error)
+            say(f"the store refused one request of {_size(len(text.encode('utf-8')))} as too large; "
+                f"sending chunks of at most {_size(limit)} into a staging graph")
+        except BlankNodesRefused:
+            as_template = True
+            say("the store refused blank nodes in INSERT DATA; sending the graph in chunks, blank nodes as "
+                "INSERT templates")
+        chunks = chunk_lines(_lines_of(chunks), limit - wrapper)
 
     staging = f"urn:evidencekb:staging:{uuid.uuid4()}"
-    sent = 0
+    sent = requests = 0
+    pending = list(chunks)
     try:
-        for number, chunk in enumerate(chunks, start=1):
-            post_update(update_url, insert_data_update(chunk.text, staging), timeout, retry=not chunk.has_blank_nodes)
+        while pending:
+            chunk = pending.pop(0)
+            template = as_template and chunk.has_blank_nodes
+            update = (insert_template_update if template else insert_data_update)(chunk.text, staging)
+            try:
+                post_update(update_url, update, timeout, retry=not chunk.has_blank_nodes)
+            except RequestTooLarge as error:
+                limit = _smaller_limit(limit, len(update.encode("utf-8")), min_request_bytes, error)
+                try:
+                    pending = chunk_lines(_lines_of([chunk, *pending]), limit - wrapper)
+                except InputError as too_big:
+                    raise EndpointError(f"{error} — and it cannot be split further: {too_big}") from None
+                say(f"the store refused a request of {_size(len(update.encode('utf-8')))} as too large; "
+                    f"splitting into requests of at most {_size(limit)}")
+                continue
+            except BlankNodesRefused:
+                if as_template or not chunk.has_blank_nodes:
+                    raise
+                as_template = True
+                pending.insert(0, chunk)
+                say("the store refused blank nodes in INSERT DATA; sending them as INSERT templates")
+                continue
             sent += chunk.triples
-            say(f"chunk {number}/{len(chunks)} sent ({sent:,} triples) into the staging graph <{staging}>")
+            requests += 1
+            say(f"chunk {requests}/{requests + len(pending)} sent ({sent:,} triples, requests of at most "
+                f"{_size(limit)}) into the staging graph <{staging}>")
         staged = count_triples(query_url, staging, timeout)
         if staged == 0 or staged > sent:
             raise EndpointError(
@@ -100,7 +187,7 @@ def replace_graph(
     try:
         # A MOVE copies every staged triple (and deletes the old ones) in one transaction: on Oxigraph it
         # takes about as long as all the chunks together, so it may wait `timeout` once per chunk.
-        post_update(update_url, move_graph_update(staging, graph_iri), timeout * len(chunks), retry=False)
+        post_update(update_url, move_graph_update(staging, graph_iri), timeout * max(requests, 1), retry=False)
     except EndpointError as error:
         raise EndpointError(
             f"{error} — the final MOVE may not have run: <{graph_iri}> is either the old or the new graph, "
@@ -109,7 +196,28 @@ def replace_graph(
     loaded = _count_after_write(query_url, graph_iri, timeout)
     if loaded != staged:
         raise EndpointError(f"<{graph_iri}> holds {loaded:,} triples after the MOVE, the staging graph held {staged:,}")
-    return loaded
+    return LoadResult(loaded, requests, limit, True, as_template)
+
+
+def _smaller_limit(limit: int, refused_bytes: int, floor: int, error: EndpointError) -> int:
+    """Half the refused request's size (never above the current limit), or an error below the floor."""
+    smaller = min(limit, refused_bytes) // 2
+    if smaller < floor:
+        if limit <= floor:
+            raise EndpointError(
+                f"{error} — refused even at the smallest request size ({_size(floor)}); "
+                "the store needs a larger limit for SPARQL requests"
+            ) from None
+        smaller = floor
+    return smaller
+
+
+def _lines_of(chunks: Iterable[Chunk]) -> list[str]:
+    return [line for chunk in chunks for line in chunk.text.splitlines(keepends=True)]
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MiB" if n >= 1024 * 1024 else f"{max(n // 1024, 1):,} KiB"
 
 
 def chunk_lines(lines: Iterable[str], max_bytes: int) -> list[Chunk]:
@@ -237,6 +345,11 @@ def replace_graph_update(ntriples: str, graph_iri: str) -> str:
 
 def insert_data_update(ntriples: str, graph_iri: str) -> str:
     return store_update("insert-data", {"graph": graph_iri}, ntriples)
+
+
+def insert_template_update(ntriples: str, graph_iri: str) -> str:
+    """INSERT { GRAPH <g> { … } } WHERE { }: for blank nodes where INSERT DATA may not carry them."""
+    return store_update("insert-template", {"graph": graph_iri}, ntriples)
 
 
 def move_graph_update(source_iri: str, target_iri: str) -> str:
