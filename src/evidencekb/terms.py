@@ -23,7 +23,24 @@ XSD_DATE = XSD + "date"
 XSD_DATETIME = XSD + "dateTime"
 
 
-class URIRef(str):
+class _Identifier(str):
+    """A term that is its text: equal only to a term of the same kind with the same text."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = str.__hash__
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str.__repr__(self)})"
+
+
+class URIRef(_Identifier):
     """An IRI; `str()` is the IRI itself."""
 
     __slots__ = ()
@@ -31,36 +48,14 @@ class URIRef(str):
     def n3(self) -> str:
         return f"<{self}>"
 
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and str.__eq__(self, other)
 
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    __hash__ = str.__hash__
-
-    def __repr__(self) -> str:
-        return f"URIRef({str.__repr__(self)})"
-
-
-class BNode(str):
+class BNode(_Identifier):
     """A blank node (its label); it can be read from an answer but never bound into a query."""
 
     __slots__ = ()
 
     def n3(self) -> str:
         return f"_:{self}"
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and str.__eq__(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    __hash__ = str.__hash__
-
-    def __repr__(self) -> str:
-        return f"BNode({str.__repr__(self)})"
 
 
 class Literal(str):
