@@ -92,13 +92,15 @@ def add_auth_option(parser: argparse.ArgumentParser) -> None:
 
 def use_endpoint_credentials(args: argparse.Namespace) -> None:
     """Authenticate this run's endpoint requests as `--user` (or anonymously when it is not given)."""
+    user = getattr(args, "user", None)
+    if not user:
+        remote = sys.modules.get("evidencekb.sparql.remote")  # not imported: no credentials to forget
+        if remote is not None:
+            remote.use_credentials(None)
+        return
     from evidencekb.errors import InputError
     from evidencekb.sparql.remote import Credentials, use_credentials
 
-    user = getattr(args, "user", None)
-    if not user:
-        use_credentials(None)
-        return
     password = os.environ.get(PASSWORD_VARIABLE)
     if password is None:
         if not sys.stdin.isatty():

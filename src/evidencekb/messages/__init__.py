@@ -26,9 +26,24 @@ def catalogue() -> dict[str, dict[str, str]]:
     """All entries, keyed by their dotted name."""
     entries: dict[str, dict[str, str]] = {}
     for path in sorted(_FOLDER.glob("*.toml")):
-        with path.open("rb") as handle:
-            _collect(path.stem, tomllib.load(handle), entries)
+        entries.update(_file(path.stem))
     return entries
+
+
+@cache
+def _file(stem: str) -> dict[str, dict[str, str]]:
+    """The entries of one job's file (a command reads only the files of the messages it prints)."""
+    entries: dict[str, dict[str, str]] = {}
+    path = _FOLDER / f"{stem}.toml"
+    if path.is_file():
+        with path.open("rb") as handle:
+            _collect(stem, tomllib.load(handle), entries)
+    return entries
+
+
+def has(key: str) -> bool:
+    """Whether the catalogue has the message `key`."""
+    return key in _file(key.split(".", 1)[0])
 
 
 def _collect(prefix: str, table: dict, entries: dict[str, dict[str, str]]) -> None:
@@ -42,7 +57,7 @@ def _collect(prefix: str, table: dict, entries: dict[str, dict[str, str]]) -> No
 
 def text(key: str, lang: str, **values: object) -> str:
     """The message `key` in `lang` (falling back to English), with `values` filled in."""
-    entry = catalogue()[key]
+    entry = _file(key.split(".", 1)[0])[key]
     template = entry.get(lang) or entry["en"]
     return template.format(**values) if values else template
 

@@ -37,7 +37,7 @@ def _m(key: str, lang: str, **values: object) -> str:
 def _word(table: str, code: str, lang: str) -> str:
     """A code's word from messages/recommend.toml (the code itself when there is none)."""
     key = f"recommend.{table}.{code}"
-    return messages.text(key, lang) if key in messages.catalogue() else code
+    return messages.text(key, lang) if messages.has(key) else code
 
 
 def compare_data(data: Any, lang: str = "en", endpoint: str | None = None, graph: str | None = None) -> dict:

@@ -35,11 +35,11 @@ def _unit_word(unit: str | None, lang: str, amount: Decimal | None = None,
     name = (unit or "").rsplit("/", 1)[-1]
     known = (units or {}).get(unit or "")
     singular = f"recommend.unit.{name}-one"
-    if amount is not None and amount == 1 and singular in messages.catalogue():
+    if amount is not None and amount == 1 and messages.has(singular):
         return messages.text(singular, lang)
     if known is not None and known.labels.get(lang):
         return known.labels[lang]
-    return messages.text(f"recommend.unit.{name}", lang) if f"recommend.unit.{name}" in messages.catalogue() else name
+    return messages.text(f"recommend.unit.{name}", lang) if messages.has(f"recommend.unit.{name}") else name
 
 
 def _unit_symbol(unit: str | None, lang: str, units: Mapping[str, Unit] | None = None) -> str:
@@ -115,7 +115,7 @@ def sentences(rules: RuleBook, facts: Facts, answer: dict[str, Any], lang: str) 
     window = boundary.window  # the boundary is itself a window node
     phase_key = "sentence.within" if facts.within_first_window else "sentence.after"
     population = (_m(f"population.{facts.population_code}", lang)
-                  if f"recommend.population.{facts.population_code}" in messages.catalogue()
+                  if messages.has(f"recommend.population.{facts.population_code}")
                   else facts.population_code)
     out = [_m("sentence.situation", lang, population=population, age=_num(p.age, lang),
               therapy=facts.product_name or facts.therapy_code, start=p.therapy_start.isoformat(),
@@ -165,7 +165,7 @@ def _start_sentences(rules: RuleBook, facts: Facts, start: dict[str, Any], igg: 
             reason_key = f"recommend.reason.{item['result']}"
             reason = (messages.text(reason_key, lang, igg=igg, condition=condition_phrase(rule.igg, lang, rules.units),
                                     window=window_phrase(rule.window, lang, rules.units) if rule.window else "")
-                      if reason_key in messages.catalogue() else item["result"])
+                      if messages.has(reason_key) else item["result"])
             out.append(_m("sentence.checked", lang, label=rule.label, reason=reason, cite=cite(rule)))
         return out
     if decision == "already-on-ig":
@@ -232,7 +232,7 @@ def render_text(answer: dict[str, Any], lang: str = "en") -> str:
     """A short human-readable report of one answer: words and CURIEs, the JSON keeps codes and IRIs."""
     start, stop = answer["start"], answer["stop"]
     population = (_m(f"population.{answer['population']}", lang)
-                  if f"recommend.population.{answer['population']}" in messages.catalogue() else answer["population"])
+                  if messages.has(f"recommend.population.{answer['population']}") else answer["population"])
     therapy = answer["therapy"]
     lines = [
         _m("text.patient", lang, population=population, therapy=therapy.get("product_name") or therapy["class"],

@@ -28,7 +28,7 @@ def unit_symbol(unit: object, lang: str = "da") -> str:
         return ""
     name = str(unit).rsplit("/", 1)[-1]
     key = f"site.units.{name}"
-    return messages.text(key, lang) if key in messages.catalogue() else name
+    return messages.text(key, lang) if messages.has(key) else name
 
 
 def _offset(value: object, unit: object, lang: str) -> str:

@@ -131,7 +131,7 @@ def _source_citation(ctx: PageContext) -> str:
     language = facts.value(addendum, "language")
     if language is not None:
         key = f"site_method.cite.languages.{language}"
-        name = messages.text(key, ctx.lang) if key in messages.catalogue() else str(language)
+        name = messages.text(key, ctx.lang) if messages.has(key) else str(language)
         parts.append(md(_t(ctx, "language", language=name)) + ".")
     text = " ".join(parts) or ctx.none()
     notes = []
