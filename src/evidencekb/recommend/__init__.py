@@ -2,7 +2,8 @@
 
 One job per module, each depending only on those above it:
 
-* `patient` — the patient model: declarative validation (pydantic v2) into a `Patient`, field-named errors.
+* `patient` — the patient model: declarative field tables (no pydantic at start-up) into a
+  `Patient`, field-named errors.
 * `records` — patient records from text: strict JSON (duplicate keys, surrogates, deep nesting refused)
   and CSV rows (header with known, unique, named columns).
 * `rules` — graph look-ups, cached per engine: phase boundary, population and input codes, therapy
