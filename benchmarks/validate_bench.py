@@ -77,11 +77,12 @@ def compare() -> int:
             path = _pyshacl_path(path, report, shapes)  # [ sh:inversePath p ] as ^p, as the package reports it
             keys.add((_short(names, report.value(r, SH.focusNode)), _short(names, path) or "-",
                       _short(names, report.value(r, SH.sourceConstraintComponent)),
-                      SEVERITIES[report.value(r, SH.resultSeverity)], _short(names, report.value(r, SH.value))))
+                      SEVERITIES[report.value(r, SH.resultSeverity)], _short(names, report.value(r, SH.value)),
+                      " | ".join(sorted(str(m) for m in report.objects(r, SH.resultMessage)))))
         return keys
 
     def current(data: Graph) -> set[tuple[str, ...]]:
-        return {(f.focus_node, f.path or "-", f.constraint, f.severity, f.value)
+        return {(f.focus_node, f.path or "-", f.constraint, f.severity, f.value, f.message)
                 for f in validate_graph(data, ontology, shapes, run_qc=False)}
 
     cases: list[tuple[str, Graph]] = [("shipped data", project_data())]

@@ -22,6 +22,7 @@ from rdflib import Graph
 
 from evidencekb.errors import InputError
 from evidencekb.namespaces import bind_prefixes
+from evidencekb.rdf.onegraph import one_graph
 from evidencekb.rdf.terms import from_oxigraph, to_oxigraph
 
 #: The named graph that holds the ontology's files in the QC queries' dataset (`GRAPH <…> { }`).
@@ -94,15 +95,13 @@ class Dataset:
     def graph(self) -> Graph:
         """Ontology + data as one rdflib graph (what pyshacl validates), built on first use."""
         if self._graph is None:
-            graph = Graph()
+            graph = one_graph()  # lean store: ≈2× faster to build, faster for pyshacl
             for prefix, namespace in self.prefixes.items():
                 graph.bind(prefix, namespace, override=False)
             bind_prefixes(graph)
-            convert = from_oxigraph
-            graph.addN(
-                (convert(q.subject), convert(q.predicate), convert(q.object), graph)
-                for q in self.store.quads_for_pattern(None, None, None)
-            )
+            convert, add = from_oxigraph, graph.store.add
+            for q in self.store.quads_for_pattern(None, None, None):
+                add((convert(q.subject), convert(q.predicate), convert(q.object)), graph)
             self._graph = graph
         return self._graph
 
@@ -133,7 +132,7 @@ def dataset_from_graphs(ontology: Graph, data: Graph) -> Dataset:
     for source, name in ((ontology, ontology_graph), (data, data_graph)):
         store.extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), name) for s, p, o in source)
     prefixes = {prefix: str(namespace) for prefix, namespace in data.namespaces()}
-    merged = Graph()
+    merged = one_graph()
     for prefix, namespace in prefixes.items():
         merged.bind(prefix, namespace, override=False)
     bind_prefixes(merged)

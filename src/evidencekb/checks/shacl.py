@@ -9,6 +9,7 @@ component. Both engines' results become the same `(focus, path, component, sever
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from rdflib.term import Node
 
 from evidencekb.errors import EvidenceKBError
 from evidencekb.namespaces import SH
+from evidencekb.rdf.onegraph import one_graph
 
 ENGINES = ("pyshacl", "pyrudof")
 SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
@@ -62,7 +64,7 @@ def lift(shapes: Graph) -> Graph:
     nested use needs the sh:property links), closed or deactivated node shapes (sh:closed reads the
     property paths), and node shapes that are classes (implicit class targets).
     """
-    lifted = Graph()
+    lifted = one_graph()
     for prefix, namespace in shapes.namespaces():
         lifted.bind(prefix, namespace, override=False)
     lifted.addN((s, p, o, lifted) for s, p, o in shapes)
@@ -106,25 +108,112 @@ def pyshacl_results(data: Graph, shapes: Graph) -> list[Result]:
         shacl_graph=lift(shapes),
         options={"inference": "none", "advanced": needs_advanced(shapes), "allow_warnings": True},
     )
-    with _no_text_descriptions():
+    with _shortcuts():
         _, results, _ = validator.run()
     return results
 
 
 @contextmanager
-def _no_text_descriptions() -> Iterator[None]:
+def _shortcuts() -> Iterator[None]:
     """pyshacl writes a text description of every result, also of the results an `sh:or`/`sh:not`
     alternative produces and then discards (stringifying nodes: ~25 % of validation on our shapes). The
     descriptions only feed pyshacl's text report, which `_CompactValidator` never builds, so they are
-    skipped while it runs (same results: tests/test_shapes.py, tests/test_validate_cli.py)."""
-    from pyshacl.constraints.constraint_component import ConstraintComponent
+    skipped while it runs (same results: tests/test_shapes.py, tests/test_validate_cli.py).
 
-    original = ConstraintComponent.make_v_result_description
-    ConstraintComponent.make_v_result_description = lambda *args, **kwargs: ""  # type: ignore[method-assign]
+    Also, inside the shapes that `sh:or`, `sh:and`, `sh:not`, `sh:xone`, `sh:node` and
+    `sh:qualifiedValueShape` check a value node against, only conformance counts: pyshacl builds
+    their results in full (each with a generic message that stringifies nodes) and drops them. There
+    pyshacl now runs with `abort_on_first` (a shape that failed one constraint has failed: its
+    conformance is the same) and builds each result as its severity alone — what pyshacl reads of
+    it (whether its severity is allowed). Results of the top-level shapes and their `sh:property`
+    shapes are built as before. Same findings on the shipped data, every fixture and every mutation
+    (tests/test_shapes.py compares with pyrudof; benchmarks/validate_bench.py compare with the
+    unpatched pyshacl).
+    """
+    import dataclasses
+
+    from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
+    from pyshacl.constraints.constraint_component import ConstraintComponent
+    from pyshacl.constraints.core.logical_constraints import (
+        AndConstraintComponent,
+        NotConstraintComponent,
+        OrConstraintComponent,
+        XoneConstraintComponent,
+    )
+    from pyshacl.constraints.core.shape_based_constraints import (
+        NodeConstraintComponent,
+        QualifiedValueShapeConstraintComponent,
+    )
+    from pyshacl.pytypes import SHACLExecutor
+    from pyshacl.shape import Shape
+
+    class Discarding(SHACLExecutor):
+        """The executor of shapes whose results are dropped (only their conformance is read)."""
+
+    depth = [0]  # > 0 while a shape whose results are dropped is being validated
+    originals: list[tuple[type, str, object]] = []
+
+    def patch(cls: type, name: str, function: object) -> None:
+        originals.append((cls, name, cls.__dict__[name]))
+        setattr(cls, name, function)
+
+    def checks_conformance_only(evaluate):  # type: ignore[no-untyped-def]
+        def run(self, executor, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if not isinstance(executor, Discarding):
+                fields = {f.name: getattr(executor, f.name) for f in dataclasses.fields(executor)}
+                executor = Discarding(**{**fields, "abort_on_first": True})
+            return evaluate(self, executor, *args, **kwargs)
+        return run
+
+    validate_shape = Shape.validate
+
+    def validate(self, executor, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not isinstance(executor, Discarding):
+            return validate_shape(self, executor, *args, **kwargs)
+        depth[0] += 1
+        try:
+            return validate_shape(self, executor, *args, **kwargs)
+        finally:
+            depth[0] -= 1
+
+    make_result = ConstraintComponent.make_v_result
+
+    def make_v_result(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if depth[0]:
+            node = BNode()
+            return "", node, [(node, SH.resultSeverity, self.shape.severity)]
+        return make_result(self, *args, **kwargs)
+
+    shape_module = sys.modules[Shape.__module__]
+    kept = getattr(shape_module, "CONSTRAINT_PARAMS", None)
+    shape_module.CONSTRAINT_PARAMS = (_Parameters(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
+    patch(ConstraintComponent, "make_v_result_description", lambda *args, **kwargs: "")
+    patch(ConstraintComponent, "make_v_result", make_v_result)
+    patch(Shape, "validate", validate)
+    for component in (AndConstraintComponent, NotConstraintComponent, OrConstraintComponent, XoneConstraintComponent,
+                      NodeConstraintComponent, QualifiedValueShapeConstraintComponent):
+        patch(component, "evaluate", checks_conformance_only(component.__dict__["evaluate"]))
     try:
         yield
     finally:
-        ConstraintComponent.make_v_result_description = original  # type: ignore[method-assign]
+        for cls, name, original in reversed(originals):
+            setattr(cls, name, original)
+        if kept is None:
+            del shape_module.CONSTRAINT_PARAMS
+        else:
+            shape_module.CONSTRAINT_PARAMS = kept
+
+
+class _Parameters(list):
+    """pyshacl's list of constraint parameters, with `in` by hash: pyshacl asks `p in parameters` for every
+    predicate of a shape each time it validates the shape (~17,000 times here), comparing term by term."""
+
+    def __init__(self, items: list) -> None:
+        super().__init__(items)
+        self._members = frozenset(items)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._members
 
 
 def _compact_validator() -> type:
