@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import traceback
 from collections.abc import Sequence
 
 from evidencekb import project
@@ -104,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as error:  # noqa: BLE001 – the last line of defence: one line, never a traceback
         if args.debug:
+            import traceback  # only here: importing it costs every command's start-up
+
             traceback.print_exc()
         detail = " ".join(str(error).split())[:200]
         print(

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from evidencekb.cli.options import add_endpoint_options, command_adder
 from evidencekb.errors import EvidenceKBError
-from evidencekb.outputs import check_output_path, write_output
 
 RECOMMEND_HELP = (
     "input (JSON):\n"
@@ -109,6 +108,7 @@ def _use_endpoint_timeout(args: argparse.Namespace) -> None:
 
 
 def _table(args: argparse.Namespace) -> int:
+    from evidencekb.outputs import check_output_path, write_output
     from evidencekb.tables import list_tables, render_table
 
     _use_endpoint_timeout(args)
