@@ -49,7 +49,7 @@ def _fixture_graph(name: str) -> Graph:
 @pytest.mark.parametrize("name", sorted(EXPECTED_FINDING))
 def test_check_fires(name: str) -> None:
     graph = _fixture_graph(f"{name}-fires.ttl")
-    findings = run_check(CHECKS[name], local_engine(graph), graph)
+    findings = run_check(CHECKS[name], local_engine(graph))
     assert [f.finding for f in findings] == [KB + EXPECTED_FINDING[name]]
     assert findings[0].locations, "a finding must name where in the source it is"
 
@@ -57,7 +57,7 @@ def test_check_fires(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED_FINDING))
 def test_check_stays_silent(name: str) -> None:
     graph = _fixture_graph(f"{name}-silent.ttl")
-    assert run_check(CHECKS[name], local_engine(graph), graph) == []
+    assert run_check(CHECKS[name], local_engine(graph)) == []
 
 
 def test_shipped_data_reports_known_inconsistencies(kb: Graph) -> None:

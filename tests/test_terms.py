@@ -100,3 +100,47 @@ def test_table_and_recommend_never_import_rdflib(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True,
                           env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
     assert done.stdout.strip() == "[False, False, False]", done.stderr
+
+
+def _rdflib_use(argvs: list[list[str]]) -> list[tuple[bool, int]]:
+    """For each command line run in a fresh process: (was rdflib imported, how many Turtle parses rdflib made).
+    rdflib's Graph.parse is instrumented only after the command ran if rdflib was imported by it."""
+    script = textwrap.dedent(f"""
+        import contextlib, io, sys
+        argvs = {argvs!r}
+        counted = []
+        if argvs[0] and argvs[0][0] == "--count-parses":
+            import rdflib.graph
+            original = rdflib.graph.Graph.parse
+            def parse(self, *args, **kwargs):
+                counted.append(1)
+                return original(self, *args, **kwargs)
+            rdflib.graph.Graph.parse = parse
+            argvs = argvs[1:]
+        from evidencekb.cli import main
+        seen = []
+        for argv in argvs:
+            with contextlib.redirect_stdout(io.StringIO()):
+                try:
+                    main(argv)
+                except SystemExit:
+                    pass
+            seen.append(("rdflib" in sys.modules, len(counted)))
+        print(seen)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True,
+                          env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
+    return eval(done.stdout.strip())  # noqa: S307 – our own script's repr of a list of tuples
+
+
+def test_query_why_stats_space_never_import_rdflib() -> None:
+    """Commands that do not run pyshacl never parse with rdflib; these read light terms and never import it."""
+    commands = [["why", "--list"], ["why", "council-start-igg-below-6", "--format", "json"],
+                ["query", "--list"], ["query", "igg-cutoff-not-4", "--format", "json"],
+                ["query", "criteria-for-children"], ["stats", "--format", "json"], ["space", "--format", "csv"]]
+    assert _rdflib_use(commands) == [(False, 0)] * len(commands)
+
+
+def test_audit_never_parses_with_rdflib() -> None:
+    """`audit` builds the space findings as an rdflib graph but reads the knowledge base through pyoxigraph."""
+    assert _rdflib_use([["--count-parses"], ["audit", "--format", "json"]]) == [(True, 0)]

@@ -3,6 +3,9 @@
 Blank nodes get canonical labels (rdflib.compare), N-Triples lines are sorted, and the export says
 which version of evidencekb made it (a `dcat:Dataset` node with `owl:versionInfo`). `serialize` is the
 one Turtle/JSON-LD/N-Triples writer; the site's downloads use it too.
+
+rdflib is needed here (and `export` parses the Turtle with it): blank-node canonicalisation, the Turtle
+layout and the compacted JSON-LD of the published files are rdflib's, and they must stay byte-identical.
 """
 
 from __future__ import annotations

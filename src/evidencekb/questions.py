@@ -4,6 +4,7 @@ Each question file starts with a header: `# # Title`, then `# **Question:** …`
 SELECT results print as an aligned text table, RFC 4180 CSV, or JSON
 (`{"variables": [...], "rows": [{variable: value}]}`); ASK prints `true`/`false` (JSON
 `{"boolean": …}`); CONSTRUCT and DESCRIBE print Turtle. The same output whichever engine ran.
+Answers are read as light terms (`QueryResult.terms`): `evidencekb query` never imports rdflib.
 A local query never reaches the network: SERVICE is refused unless `allow_service`.
 """
 
@@ -15,13 +16,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import BNode, Literal, URIRef
-from rdflib.term import Node
-
 from evidencekb import project
 from evidencekb.errors import EvidenceKBError, InputError
 from evidencekb.namespaces import PREFIXES
-from evidencekb.sparql.core import Answer, QueryResult, Triples, query_header, read_query_file
+from evidencekb.sparql.core import Answer, QueryResult, Term, Triples, query_header, read_query_file
+from evidencekb.terms import BNode, Literal, URIRef
 
 
 def questions_dir() -> Path:
@@ -110,7 +109,7 @@ def run_question(
 
 def _has_content(answer: Answer) -> bool:
     if isinstance(answer, QueryResult):
-        return bool(answer.rows)
+        return bool(answer.terms)
     if isinstance(answer, Triples):
         return bool(answer.triples)
     return bool(answer)
@@ -128,13 +127,13 @@ def format_answer(answer: Answer, format: str) -> str:
 
 def format_result(result: QueryResult, format: str) -> str:
     if format == "json":
-        rows = [{name: _plain(row.get(name)) for name in result.variables} for row in result.rows]
+        rows = [{name: _plain(row.get(name)) for name in result.variables} for row in result.terms]
         return json.dumps({"variables": result.variables, "rows": rows}, ensure_ascii=False, indent=2) + "\n"
     if format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(result.variables)
-        for row in result.rows:
+        for row in result.terms:
             writer.writerow([_plain(row.get(name)) or "" for name in result.variables])
         return buffer.getvalue()
     return _text_table(result)
@@ -142,7 +141,7 @@ def format_result(result: QueryResult, format: str) -> str:
 
 def _text_table(result: QueryResult) -> str:
     header = result.variables
-    body = [[_short(row.get(name)) for name in header] for row in result.rows]
+    body = [[_short(row.get(name)) for name in header] for row in result.terms]
     widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(header)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
@@ -151,7 +150,7 @@ def _text_table(result: QueryResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _plain(term: Node | None) -> str | None:
+def _plain(term: Term | None) -> str | None:
     """A term as a plain string: full IRI, or a literal's lexical form."""
     if term is None:
         return None
@@ -160,7 +159,7 @@ def _plain(term: Node | None) -> str | None:
     return str(term)
 
 
-def _short(term: Node | None) -> str:
+def _short(term: Term | None) -> str:
     """A term for reading: a CURIE for project IRIs, a literal's text on one line."""
     if term is None:
         return ""

@@ -11,7 +11,7 @@ from evidencekb.sparql.engines import get_engine
 def class_counts() -> list[tuple[str, str, int]]:
     """(class IRI, English label, number of nodes) for every evidencekb class in use."""
     result = get_engine().select(query_text("reports/class-counts"))
-    return [(str(r["class"]), str(r["name"] or ""), int(r["count"])) for r in result.rows]
+    return [(str(r["class"]), str(r["name"] or ""), int(r["count"])) for r in result.terms]
 
 
 def format_counts(counts: list[tuple[str, str, int]], format_name: str = "text") -> str:

@@ -4,7 +4,8 @@ Both queries live in `queries/why/`: `rules.rq` lists the council's rules, `chai
 chain of one rule (bound as a term) in parts: the rule, the statements that justify it, the
 sources it follows or departs from with their AGREE II rating, the evidence with the council's
 certainty, the council's assessments, and the revision trigger. This module only arranges the
-rows into the JSON contract and the text layout; every word of content comes from the graph.
+rows (light terms: `evidencekb why` never imports rdflib) into the JSON contract and the text layout;
+every word of content comes from the graph.
 """
 
 from __future__ import annotations
@@ -12,20 +13,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rdflib import URIRef
-
 from evidencekb.errors import InputError
 from evidencekb.messages import text
-from evidencekb.namespaces import KB
+from evidencekb.namespaces import kb
 from evidencekb.sparql.core import Engine, query_text
 from evidencekb.sparql.engines import get_engine
+from evidencekb.terms import URIRef
 
 Row = dict[str, Any]
 
 
 def council_rules(engine: Engine | None = None) -> list[Row]:
     """The council's rules, start rules first: local name, kind, labels, section."""
-    rows = (engine or get_engine()).select(query_text("why/rules")).rows
+    rows = (engine or get_engine()).select(query_text("why/rules")).terms
     return [{name: _plain(value) for name, value in row.items()} for row in rows]
 
 
@@ -49,14 +49,14 @@ def why(name: str, lang: str = "en", engine: Engine | None = None) -> Row:
     engine = engine or get_engine()
     rule = rule_iri(name, engine)
     result = engine.select(query_text("why/chain"), {"rule": rule})
-    rows = [{name: _plain(value) for name, value in row.items()} for row in result.rows]
+    rows = [{name: _plain(value) for name, value in row.items()} for row in result.terms]
     head = next((row for row in rows if row.get("part") == "rule"), None)
     if head is None:
         raise InputError(text("why.error.no_chain", "en", rule=str(rule)))
     suffix = "Da" if lang == "da" else "En"
     return {
         "rule": str(rule),
-        "id": str(rule).removeprefix(str(KB)),
+        "id": str(rule).removeprefix(str(kb)),
         "label": head.get(f"label{suffix}") or head.get("labelDa"),
         "section": head.get("sectionNotation"),
         "text": head.get("text"),

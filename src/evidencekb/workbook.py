@@ -70,7 +70,7 @@ def committee_workbook(engine: Engine | None = None) -> bytes:
     _about_sheet(book)
     for sheet in SHEETS:
         names = [name for name, _ in sheet.columns]
-        rows = _merged_rows(engine.select(query_text(sheet.query)).rows, names)
+        rows = _merged_rows(engine.select(query_text(sheet.query)).terms, names)
         _write(book, text(f"workbook.sheet.{sheet.key}", "da"), [key for _, key in sheet.columns], rows)
     for table_id in TABLE_IDS:
         _table_sheet(book, table_id, engine)

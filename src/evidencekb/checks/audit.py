@@ -8,25 +8,30 @@ those of checks whose header says `**Strict:** no` (reported for information onl
 
 `extra` (a graph the caller computes, e.g. the findings of the decision space from `evidencekb.revision`)
 is added to the graph the checks run on, in a copy: the project's shared store is not changed.
+
+Everything is read through the engine (the checks, the accepted findings `queries/reports/audit-accepted.rq`,
+the locations' labels `queries/reports/labels-da-en.rq`) as light terms: `evidencekb audit` queries the
+process's one pyoxigraph store and never parses Turtle with rdflib. rdflib appears only as the type of an
+`extra` graph or of a graph a caller (a test, the site build) gives instead of the project's knowledge base.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
-from rdflib.namespace import RDFS
-from rdflib.term import Node
 
 from evidencekb import project
-from evidencekb.namespaces import EKB, curie
-from evidencekb.sparql.core import Engine, QueryResult, query_header
-from evidencekb.sparql.engines import local_engine
+from evidencekb.namespaces import curie
+from evidencekb.sparql.core import Engine, QueryResult, Term, query_header, query_text
+from evidencekb.sparql.engines import get_engine, local_engine
 from evidencekb.sparql.local import OxigraphEngine
+
+if TYPE_CHECKING:
+    from rdflib import Graph
 
 DETAIL_VARIABLES = ("printed", "expected", "stated", "counted", "value", "number", "column", "kind")
 
@@ -91,12 +96,12 @@ def audit_checks(directory: Path | None = None) -> list[AuditCheck]:
     return [AuditCheck(p.stem, p) for p in sorted(directory.glob("*.rq"))]
 
 
-def run_check(check: AuditCheck, engine: Engine, graph: Graph) -> list[AuditFinding]:
-    """Run one check and group its rows into findings."""
+def run_check(check: AuditCheck, engine: Engine, labels: dict[str, str] | None = None) -> list[AuditFinding]:
+    """Run one check and group its rows into findings (`labels`: `location_labels(engine)`, made if not given)."""
     result: QueryResult = engine.select(check.text)
     grouped: dict[str, AuditFinding] = {}
     values: dict[tuple[str, str], set[str]] = {}
-    for row in result.rows:
+    for row in result.terms:
         node = row.get("finding")
         if node is None:
             continue
@@ -113,10 +118,12 @@ def run_check(check: AuditCheck, engine: Engine, graph: Graph) -> list[AuditFind
                 values.setdefault((key, name), set()).add(str(value))
     for (key, name), found in values.items():
         grouped[key].details[name] = ", ".join(sorted(found, key=_natural))  # every value, in a fixed order
+    if grouped and labels is None:
+        labels = location_labels(engine)
     for finding in grouped.values():
         finding.locations.sort()
         finding.entities.sort()
-        finding.location_labels = [_label(graph, URIRef(iri)) for iri in finding.locations]
+        finding.location_labels = [(labels or {}).get(iri) or curie(iri) for iri in finding.locations]
     return sorted(grouped.values(), key=lambda finding: finding.finding)
 
 
@@ -125,26 +132,30 @@ def _natural(text: str) -> tuple[int, int, str]:
     return (0, int(text), "") if text.isdigit() else (1, 0, text)
 
 
-def accepted_findings(graph: Graph) -> dict[tuple[str, str], str]:
+def accepted_findings(engine: Engine) -> dict[tuple[str, str], str]:
     """(check, finding node) → reason, from the ekb:AcceptedFinding nodes in data/."""
-    accepted = {}
-    for node in graph.subjects(predicate=EKB.auditCheck):
-        check = graph.value(node, EKB.auditCheck)
-        target = graph.value(node, EKB.acceptedFinding)
-        reason = graph.value(node, EKB.comment) or graph.value(node, RDFS.comment) or ""
-        if check is not None and target is not None:
-            accepted[(str(check), str(target))] = str(reason)
-    return accepted
+    rows = engine.select(query_text("reports/audit-accepted")).terms
+    return {(str(row["check"]), str(row["finding"])): str(row["reason"] or "") for row in rows}
 
 
-def with_extra(engine: Engine, graph: Graph, extra: Graph) -> Engine:
-    """An engine over `graph` (or `engine`'s store) plus `extra`, in a new store."""
+def location_labels(engine: Engine) -> dict[str, str]:
+    """Node IRI → its Danish rdfs:label, else its English one (nodes with neither are left out)."""
+    by_lang: dict[str, dict[str, str]] = {}
+    for row in engine.select(query_text("reports/labels-da-en")).terms:
+        by_lang.setdefault(str(row["node"]), {})[str(row["lang"])] = str(row["label"])
+    return {node: found.get("da") or found.get("en") or "" for node, found in by_lang.items()}
+
+
+def with_extra(engine: Engine, graph: Graph | None, extra: Graph) -> Engine:
+    """An engine over `engine`'s store (or `graph`) plus `extra`, in a new store."""
     store = ox.Store()
     base = getattr(engine, "store", None)
     if isinstance(base, ox.Store):
         store.extend(base.quads_for_pattern(None, None, None, None))
-    else:
+    elif graph is not None:
         store.load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    else:
+        raise TypeError("with_extra needs an engine over a pyoxigraph store, or the graph it reads")
     store.load(extra.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
     return OxigraphEngine(store)
 
@@ -152,18 +163,16 @@ def with_extra(engine: Engine, graph: Graph, extra: Graph) -> Engine:
 def collect_findings(graph: Graph | None = None, engine: Engine | None = None,
                      extra: Graph | None = None) -> list[AuditFinding]:
     """Every finding of every check, marked accepted where data/audit-accepted.ttl says so; with `extra`,
-    the checks run on the graph plus `extra`."""
-    if graph is None:
-        from evidencekb.rdf.cache import knowledge_base
-
-        graph = knowledge_base()
-    engine = engine or local_engine(graph)
+    the checks run on the graph plus `extra`. The graph is `engine`'s, else `graph`'s, else the project's."""
+    if engine is None:
+        engine = local_engine(graph) if graph is not None else get_engine()
     if extra is not None:
         engine = with_extra(engine, graph, extra)
-    accepted = accepted_findings(graph)
+    accepted = accepted_findings(engine)
+    labels = location_labels(engine)
     findings = []
     for check in audit_checks():
-        for finding in run_check(check, engine, graph):
+        for finding in run_check(check, engine, labels):
             if finding.key in accepted:
                 finding.accepted, finding.reason = True, accepted[finding.key]
             findings.append(finding)
@@ -209,13 +218,6 @@ def run_audit(format_name: str = "text", strict: bool = False, extra: Graph | No
     return format_findings(findings, format_name), exit_code
 
 
-def _add_unique(values: list[str], node: Node | None) -> None:
+def _add_unique(values: list[str], node: Term | None) -> None:
     if node is not None and str(node) not in values:
         values.append(str(node))
-
-
-def _label(graph: Graph, node: URIRef) -> str:
-    labels: Iterable[Node] = graph.objects(node, RDFS.label)
-    by_lang = {getattr(label, "language", None): str(label) for label in labels}
-    return by_lang.get("da") or by_lang.get("en") or curie(str(node))
-

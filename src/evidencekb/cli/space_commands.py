@@ -50,7 +50,6 @@ def add(commands: argparse._SubParsersAction) -> None:
 
 def _space(args: argparse.Namespace) -> int:
     from evidencekb.revision import render
-    from evidencekb.revision.findings_rdf import findings_graph
     from evidencekb.revision.space import build_space, write_json
     from evidencekb.sparql.engines import set_remote_timeout
 
@@ -63,6 +62,8 @@ def _space(args: argparse.Namespace) -> int:
     elif args.format == "markdown":
         print(render.to_markdown(space, args.lang), end="")
     else:
+        from evidencekb.revision.findings_rdf import findings_graph  # rdflib: only for the Turtle output
+
         print(findings_graph(space, args.lang).serialize(format="turtle"), end="")
     return 0
 

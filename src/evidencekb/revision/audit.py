@@ -1,6 +1,7 @@
 """The findings of the decision space for `evidencekb audit`: computed from the rules of the current project
 at audit time (the same as `evidencekb space`), as RDF (`findings_rdf`), for the audit to add to the graph its
-checks read (queries/audit/space-findings.rq). English text, so the report does not depend on a language."""
+checks read (queries/audit/space-findings.rq). English text, so the report does not depend on a language.
+An rdflib Graph (built, not parsed: `findings_rdf`), which `checks.audit.with_extra` copies into its store."""
 
 from __future__ import annotations
 

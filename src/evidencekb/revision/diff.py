@@ -13,6 +13,11 @@ OLD and NEW are project folders or git revisions of the repository holding the c
 * ``patients`` (with ``--patients FILE``, a recommend batch file) — how many patients' answers change.
 
 Exit status (CLI): 0 nothing changed, 1 something changed, 2 bad input.
+
+rdflib stays here on purpose: ``entities`` compares the two whole graphs node by node in rdflib's
+notation (CURIEs from its namespace manager, ``Literal.n3``, blank nodes folded into their owner), so
+`diff` parses both revisions with rdflib (`rdf.cache.knowledge_base`). Tables and decisions are read
+through the one pyoxigraph engine like every other command.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from rdflib.namespace import RDF, RDFS, SKOS
 
 from evidencekb import messages, project
 from evidencekb.errors import InputError
-from evidencekb.namespaces import KB
+from evidencekb.namespaces import kb
 from evidencekb.rdf.cache import knowledge_base
 from evidencekb.recommend.batch import read_batch, recommend_records
 from evidencekb.revision.dimensions import derive_dimensions, merge_dimensions
@@ -253,7 +258,7 @@ def render_text(result: dict[str, Any], lang: str = "en") -> str:
         mark = {"added": "+", "removed": "-", "changed": "~"}[entity["change"]]
         label = f" “{entity['label']}”" if entity["label"] else ""
         name = entity["entity"]
-        name = "kb:" + name[len(str(KB)):] if name.startswith(str(KB)) else name
+        name = "kb:" + name[len(str(kb)):] if name.startswith(str(kb)) else name
         lines.append(f"    {mark} {name}{label}")
         if entity["change"] == "changed":
             for prop in entity["properties"]:

@@ -25,13 +25,12 @@ from decimal import Decimal
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from rdflib.term import Node
 
 from evidencekb import project
 from evidencekb.errors import InputError
-from evidencekb.namespaces import UNIT
+from evidencekb.namespaces import unit as UNIT
 from evidencekb.recommend.patient import MAX_AGE, START_BASES
-from evidencekb.sparql.core import Engine
+from evidencekb.sparql.core import Engine, Term
 from evidencekb.sparql.engines import get_engine
 
 #: the therapy start of every representative patient (month lengths, hence day counts, depend on it)
@@ -197,7 +196,7 @@ def _value_order(dimension: str, label: str) -> tuple:
     return (label,)
 
 
-def _days(offset: Node, unit: Node) -> Decimal | None:
+def _days(offset: Term, unit: Term) -> Decimal | None:
     amount = Decimal(str(offset))
     if unit in _MONTHS:
         months = amount * _MONTHS[unit]  # type: ignore[index]
@@ -216,7 +215,7 @@ def derive_dimensions(engine: Engine | None = None) -> dict[str, Dimension]:
     dims["days_since_therapy_start"].integer = True
 
     igg = dims["igg_g_per_l"]
-    for row in engine.select(space_query("igg-cut-points")).rows:
+    for row in engine.select(space_query("igg-cut-points")).terms:
         rule, comparator = str(row["rule"]), str(row["comparator"])
         lower = Decimal(str(row["lower"])) if row.get("lower") is not None else None
         if lower is None:
@@ -231,7 +230,7 @@ def derive_dimensions(engine: Engine | None = None) -> dict[str, Dimension]:
                         {"comparator": comparator, "threshold": json_number(lower)})
 
     time = dims["days_since_therapy_start"]
-    for row in engine.select(space_query("time-cut-points")).rows:
+    for row in engine.select(space_query("time-cut-points")).terms:
         days = _days(row["offset"], row["unit"])  # type: ignore[arg-type]
         if days is None:
             continue
@@ -248,7 +247,7 @@ def derive_dimensions(engine: Engine | None = None) -> dict[str, Dimension]:
                       "date": (REFERENCE_THERAPY_START + timedelta(days=int(days))).isoformat()})
 
     codes: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-    for row in engine.select(space_query("codes")).rows:
+    for row in engine.select(space_query("codes")).terms:
         dimension, rule = str(row["dimension"]), str(row["rule"])
         notation = str(row["notation"]) if row.get("notation") is not None else str(row["code"]).rsplit("#", 1)[-1]
         entry = codes[dimension].setdefault(notation, {"code": str(row["code"]), "rules": set()})

@@ -13,16 +13,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from rdflib.term import Node
-
 from evidencekb.errors import EvidenceKBError, InputError
-from evidencekb.namespaces import EKB
+from evidencekb.namespaces import ekb
 from evidencekb.recommend.batch import recommend_records
 from evidencekb.recommend.evaluate import recommender
 from evidencekb.recommend.patient import parse_patient
 from evidencekb.revision.cells import Cell, make_cells, representative_patient
 from evidencekb.revision.dimensions import Dimension, Piece
-from evidencekb.sparql.core import Engine, inline_values, query_text
+from evidencekb.sparql.core import Engine, Term, inline_values, query_text
 
 #: cells per query when the sources are evaluated
 CHUNK = 1000
@@ -65,15 +63,15 @@ def evaluate_council(cells: Sequence[Cell], endpoint: str | None = None, graph: 
             cell.council["annotation"] = answer["stop"].get("annotation")
 
 
-def _compare_key(population: Node, therapy: Node, igg: Node, infections: Node, months: Node, exact: Node,
-                 days: Node) -> tuple:
+def _compare_key(population: Term, therapy: Term, igg: Term, infections: Term, months: Term, exact: Term,
+                 days: Term) -> tuple:
     return (str(population), str(therapy), Decimal(str(igg)), str(infections).lower() in ("true", "1"),
             int(str(months)), str(exact).lower() in ("true", "1"), int(str(days)))
 
 
 def publications(engine: Engine) -> dict[str, dict[str, Any]]:
     pubs: dict[str, dict[str, Any]] = {}
-    for row in engine.select(query_text("compare/publications")).rows:
+    for row in engine.select(query_text("compare/publications")).terms:
         pub = pubs.setdefault(str(row["publication"]), {"classes": set(), "label": None})
         if row.get("therapyClass") is not None:
             pub["classes"].add(str(row["therapyClass"]))
@@ -100,7 +98,7 @@ _KEY_VARIABLES = ("population", "therapyClass", "igg", "infections", "monthsSinc
 _SELECT = re.compile(r"^\s*SELECT\b", re.MULTILINE)
 
 
-def _grouped(query: str, bindings: Sequence[dict[str, Node]]) -> str:
+def _grouped(query: str, bindings: Sequence[dict[str, Term]]) -> str:
     """compare's query for many patients, unchanged, as a sub-select with the patients' VALUES block; the outer
     query keeps the rows that can decide a verdict and folds them into one row per patient (converting every
     row of every criterion into Python terms cost 4× the query)."""
@@ -144,7 +142,7 @@ def evaluate_sources(cells: Sequence[Cell], endpoint: str | None = None, graph: 
             b.pop("patient")
             b.pop("igStatus")
             bindings.append(b)
-        for row in engine.select(_grouped(text, bindings)).rows:
+        for row in engine.select(_grouped(text, bindings)).terms:
             key = _compare_key(*(row[name] for name in _KEY_VARIABLES))  # type: ignore[arg-type]
             for item in _split(row["results"], ("publication", "rule", "verdict", "status")):
                 rows_of[key][item["publication"]].append({**item, "verdict": item["verdict"] or None})
@@ -157,7 +155,7 @@ def evaluate_sources(cells: Sequence[Cell], endpoint: str | None = None, graph: 
         cell.sources = {iri: v for iri, v in verdicts[key].items() if iri != COUNCIL}
 
 
-def _split(results: Node | None, names: tuple[str, ...]) -> list[dict[str, str]]:
+def _split(results: Term | None, names: tuple[str, ...]) -> list[dict[str, str]]:
     if results is None or not str(results):
         return []
     return [dict(zip(names, item.split("|"), strict=True)) for item in str(results).split(" ")]
@@ -177,16 +175,16 @@ def evaluate_matches(cells: Sequence[Cell], endpoint: str | None = None, graph: 
             stop_cells.append(i)
             stop_bindings.append({"patient": facts.start_bindings(i)["patient"], "population": facts.population,
                                   "therapyClass": facts.therapy_class, "igStartTiming": facts.course_timing,
-                                  "igStartBasis": facts.course_basis or EKB["basis-unspecified"]})
+                                  "igStartBasis": facts.course_basis or ekb["basis-unspecified"]})
     for offset in range(0, len(cells), CHUNK):
         rows = rec.engine.select(inline_values(query_text("recommend/start"), start_bindings[offset: offset + CHUNK]))
-        for row in rows.rows:
+        for row in rows.terms:
             cell = cells[int(str(row["patient"]))]
             cell.start_matches = [r for r in _split(row["results"], ("priority", "rule", "decision", "status"))
                                   if r["status"] == "match"]
     for offset in range(0, len(stop_bindings), CHUNK):
         rows = rec.engine.select(inline_values(query_text("recommend/stop"), stop_bindings[offset: offset + CHUNK]))
-        for row in rows.rows:
+        for row in rows.terms:
             cell = cells[int(str(row["patient"]))]
             cell.stop_matches = _split(row["results"], ("priority", "rule", "governing", "decision", "settled"))
 

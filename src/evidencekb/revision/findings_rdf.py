@@ -2,6 +2,10 @@
 prov:wasDerivedFrom to the rules it rests on, and the cells it names as space:Cell nodes with their
 representative patient and the council's decision. The vocabulary is declared in ontology/space.ttl;
 `evidencekb space --format turtle` prints it and `evidencekb audit` reads it (queries/audit/space-findings.rq).
+
+The one place of `revision/` that builds an rdflib Graph (nothing is parsed): for its Turtle serialisation
+and for the audit to copy into its store. Import it only where that is wanted (`space --format turtle`,
+`audit`); the other outputs of `space` never load rdflib.
 """
 
 from __future__ import annotations

@@ -13,21 +13,20 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from rdflib import Literal
-
 from evidencekb.revision.dimensions import derive_dimensions, space_query
 from evidencekb.revision.evaluate import COUNCIL, evaluate_cells, publications
 from evidencekb.revision.findings import agreement, find_all
 from evidencekb.revision.model import Space
 from evidencekb.sparql.core import Engine
 from evidencekb.sparql.engines import get_engine
+from evidencekb.terms import Literal
 
 
 def rule_info(engine: Engine | None = None, lang: str = "en") -> dict[str, dict[str, Any]]:
     """Label (in `lang`), default or not, issuer, priority, sections and annotations of every rule."""
     engine = engine or get_engine()
     info: dict[str, dict[str, Any]] = {}
-    for row in engine.select(space_query("rules"), {"lang": Literal(lang)}).rows:
+    for row in engine.select(space_query("rules"), {"lang": Literal(lang)}).terms:
         entry = info.setdefault(str(row["rule"]), {"label": None, "default": False, "issuer": None,
                                                    "priority": None, "sections": set(), "annotations": set()})
         if row.get("label") is not None and entry["label"] is None:

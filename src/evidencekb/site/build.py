@@ -7,6 +7,10 @@ temporary docs folder (`evidencekb.site.pages`), copy the browser assets (Oxigra
 Mermaid from site/node_modules, our JS and CSS from site/assets), write the downloads (graph as Turtle
 and JSON-LD, the FHIR R5 Bundle, tables as CSV), run `mkdocs build` in strict mode. Only then is the new
 site swapped into place (`evidencekb.site.outdir`): a failure at any step leaves the previous site untouched.
+
+The pages read the graph through the one pyoxigraph engine, as light terms. The rdflib graph of the
+knowledge base is still parsed, for one job only: the Turtle and JSON-LD downloads (`evidencekb.export`,
+rdflib's canonical serialisation); `build` parses it anyway for pyshacl and shares it.
 """
 
 from __future__ import annotations

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from evidencekb import messages
-from evidencekb.namespaces import EKB, UNIT
+from evidencekb.namespaces import ekb, unit
 from evidencekb.site.model import SiteModel
 from evidencekb.site.text import mermaid_label, number
 
 #: Units whose names are in messages/site.toml (units.<local name>: symbol; units.<name>.one/.many: words)
-_UNIT_WORDS = {UNIT.DAY: "DAY", UNIT.WK: "WK", UNIT.MO: "MO", UNIT.YR: "YR"}
+_UNIT_WORDS = {unit.DAY: "DAY", unit.WK: "WK", unit.MO: "MO", unit.YR: "YR"}
 
 
 def _t(key: str, lang: str, **values: object) -> str:
@@ -136,8 +136,8 @@ def conditions(model: SiteModel, criterion: object, kind: str, lang: str | None 
     if igg:
         parts.append(igg)
     infection = f.value(criterion, "infectionRequirement")
-    if infection is not None and not (kind == "stop" and infection == EKB["infection-none"]):
-        if not (infection == EKB["infection-none"] and not igg):
+    if infection is not None and not (kind == "stop" and infection == ekb["infection-none"]):
+        if not (infection == ekb["infection-none"] and not igg):
             parts.append(model.label(infection, lang))
     return parts
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from evidencekb.namespaces import EKB
+from evidencekb.namespaces import ekb
 from evidencekb.site.model import SiteModel
 
 CONTEXT = "https://schema.org"
@@ -84,7 +84,7 @@ def article(model: SiteModel, iri: object, context: bool = True) -> dict[str, An
     if author is not None:
         data["author"] = {"@type": "Person", "name": str(author)}
     doi = facts.value(iri, "doi")
-    if doi is not None and facts.value(iri, "bibliographicStatus") == EKB["bib-verified"]:
+    if doi is not None and facts.value(iri, "bibliographicStatus") == ekb["bib-verified"]:
         data["sameAs"] = f"https://doi.org/{doi}"
     return data
 

@@ -1,6 +1,7 @@
 """What the site generator reads from the graph: labels, facts and page addresses.
 
-All reading goes through the named queries in `queries/site/`. Each query runs once per build over the
+All reading goes through the named queries in `queries/site/`, read as light terms (`evidencekb.terms`,
+`QueryResult.terms`). Each query runs once per build over the
 whole graph; this module only indexes its rows. Fact queries (`study.rq`, `report.rq`, `criterion.rq`,
 `citation.rq`, …) return `?node ?field ?value` rows, where ?field is the local name of the property the
 query lists, so `grep -r ciLower queries/site src/evidencekb/site` leads from a fact to its page.
@@ -14,12 +15,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from rdflib import Literal
-from rdflib.term import Node
-
 from evidencekb.namespaces import curie
 from evidencekb.site.text import slug
 from evidencekb.sparql.core import Engine, QueryResult, query_text
+from evidencekb.sparql.core import Term as Node
+from evidencekb.terms import Literal
 
 # Folder of each kind of entity page (relative to the docs root of a language).
 PAGE_FOLDERS = {
@@ -122,13 +122,13 @@ class SiteModel:
     def facts(self, name: str) -> Facts:
         """The `?node ?field ?value` rows of `queries/site/<name>.rq`, run once per build."""
         if name not in self._facts:
-            self._facts[name] = Facts(self.select(name).rows)
+            self._facts[name] = Facts(self.select(name).terms)
         return self._facts[name]
 
     def rows(self, name: str) -> list[dict[str, Node | None]]:
         """All rows of `queries/site/<name>.rq`, run once per build."""
         if name not in self._rows:
-            self._rows[name] = self.select(name).rows
+            self._rows[name] = self.select(name).terms
         return self._rows[name]
 
     def rows_about(self, name: str, key: str, iri: object) -> list[dict[str, Node | None]]:
@@ -148,7 +148,7 @@ class SiteModel:
     @cached_property
     def _labels(self) -> dict[str, dict[str, list[Node]]]:
         labels: dict[str, dict[str, list[Node]]] = defaultdict(lambda: defaultdict(list))
-        for row in self.select("labels").rows:
+        for row in self.select("labels").terms:
             labels[str(row["entity"])][str(row["kind"])].append(row["label"])
         return labels
 
@@ -195,7 +195,7 @@ class SiteModel:
         """IRI → page for every entity that gets its own page (slug of the IRI's last segment)."""
         pages: dict[str, Page] = {}
         used: set[str] = set()
-        for row in self.select("pages").rows:
+        for row in self.select("pages").terms:
             iri, kind = str(row["entity"]), str(row["kind"])
             if iri in pages:
                 continue
@@ -218,16 +218,16 @@ class SiteModel:
     @cached_property
     def table_pages(self) -> dict[str, str]:
         """Table IRI → docs path of its page ("tables/3-1.md")."""
-        return {str(row["table"]): f"tables/{slug(str(row['notation']))}.md" for row in self.select("tables").rows}
+        return {str(row["table"]): f"tables/{slug(str(row['notation']))}.md" for row in self.select("tables").terms}
 
     @cached_property
     def table_ids(self) -> dict[str, str]:
         """Table notation ("3-1") → table IRI."""
-        return {str(row["notation"]): str(row["table"]) for row in self.select("tables").rows}
+        return {str(row["notation"]): str(row["table"]) for row in self.select("tables").terms}
 
     @cached_property
     def links(self) -> list[tuple[str, str, str]]:
-        return [(str(r["source"]), str(r["relation"]), str(r["target"])) for r in self.select("links").rows]
+        return [(str(r["source"]), str(r["relation"]), str(r["target"])) for r in self.select("links").terms]
 
     def linked(self, relation: str, target: str | None = None, source: str | None = None) -> list[str]:
         """Sources linked to `target` by `relation`, or targets of `source`."""

@@ -20,7 +20,7 @@ from typing import Any
 from evidencekb import messages, project
 from evidencekb.recommend.patient import MAX_AGE, MAX_IGG_G_PER_L
 from evidencekb.site.context import PageContext, front_matter
-from evidencekb.site.pages.rules import rule_iris, rule_path
+from evidencekb.site.pages.common import rule_iris, rule_path
 from evidencekb.sparql.bind import query_facts
 
 PAGE = "calculator.md"

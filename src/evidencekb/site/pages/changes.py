@@ -8,7 +8,7 @@ from typing import Any
 
 from evidencekb.revision.page import CHANGES, PAGE_CSS, changes_page
 from evidencekb.site.context import PageContext, front_matter
-from evidencekb.site.pages.rules import rule_iris, rule_path
+from evidencekb.site.pages.common import page_link
 
 PATH = "changes.md"
 
@@ -19,15 +19,7 @@ def title(lang: str) -> str:
 
 def changes(ctx: PageContext, result: dict[str, Any]) -> str:
     ctx = ctx.at(PATH)
-    rules = rule_iris(ctx)
-
-    def link(iri: str) -> str | None:
-        if iri in rules:
-            return ctx.to(rule_path(iri))
-        page = ctx.model.pages.get(iri)
-        return ctx.to(page.path) if page is not None else None
-
-    text = changes_page(result, ctx.lang, link)
+    text = changes_page(result, ctx.lang, page_link(ctx))
     body = text.split("\n", 1)[1] if text.startswith("# ") else text  # the title comes from the front matter
     return (front_matter(title(ctx.lang), search={"exclude": True}) + f"# {title(ctx.lang)}\n" + body
             + f"\n<style>\n{PAGE_CSS}\n</style>\n")

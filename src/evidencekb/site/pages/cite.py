@@ -17,10 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from rdflib.namespace import DCTERMS
-
 from evidencekb import messages, project
-from evidencekb.namespaces import KB
+from evidencekb.namespaces import PREFIXES, kb
 from evidencekb.site.context import PageContext, front_matter
 from evidencekb.site.text import bullet_list, md
 
@@ -117,7 +115,7 @@ def _t(ctx: PageContext, key: str, **values: object) -> str:
 def _source_citation(ctx: PageContext) -> str:
     """The addendum's citation from the graph: issuer. Title. Year. Language; what it amends."""
     facts = ctx.facts("cite")
-    addendum = KB.addendum
+    addendum = kb.addendum
     issuer = facts.value(addendum, "issuingBody") or facts.value(addendum, "publisher")
     title = facts.literal(addendum, "title", "da")
     year = facts.value(addendum, "issued")
@@ -135,7 +133,7 @@ def _source_citation(ctx: PageContext) -> str:
         parts.append(md(_t(ctx, "language", language=name)) + ".")
     text = " ".join(parts) or ctx.none()
     notes = []
-    if str(DCTERMS.title) in {str(v) for v in facts.values(addendum, "curatorSupplied")}:
+    if PREFIXES["dcterms"] + "title" in {str(v) for v in facts.values(addendum, "curatorSupplied")}:
         notes.append(md(_t(ctx, "title_supplied")))
     for amended in facts.values(addendum, "amends"):
         url = facts.value(amended, "url")

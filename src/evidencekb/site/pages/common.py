@@ -1,10 +1,13 @@
-"""Sections several page kinds share: source annotations and the citation of a publication."""
+"""What several page kinds share: source annotations, the citation of a publication, and links to the
+pages of council rules and entities."""
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
-from evidencekb.namespaces import EKB
+from evidencekb import why
+from evidencekb.namespaces import ekb
 from evidencekb.site.context import PageContext
 from evidencekb.site.text import bullet_list, md
 
@@ -48,7 +51,7 @@ def citation(ctx: PageContext, iri: object) -> str:
         parts.append(text + ".")
     doi = facts.value(iri, "doi")
     status = facts.value(iri, "bibliographicStatus")
-    if doi is not None and status == EKB["bib-verified"]:
+    if doi is not None and status == ekb["bib-verified"]:
         url = "https://doi.org/" + str(doi)
         parts.append(f'DOI: <a href="{html.escape(url, quote=True)}">{html.escape(str(doi))}</a>')
     elif doi is not None:
@@ -66,3 +69,26 @@ def citation(ctx: PageContext, iri: object) -> str:
 
 def title_block(ctx: PageContext, title: str) -> str:
     return f"# {md(title)}\n\n"
+
+
+def rule_path(rule: object) -> str:
+    """The docs path of a council rule's page."""
+    return f"rules/{str(rule).rsplit('/', 1)[-1]}.md"
+
+
+def rule_iris(ctx: PageContext) -> set[str]:
+    return {str(r["rule"]) for r in why.council_rules(ctx.model.engine)}
+
+
+def page_link(ctx: PageContext) -> Callable[[str], str | None]:
+    """IRI → a link from `ctx`'s page to the rule's page if the IRI is a council rule, else to the entity's
+    page; None when it has neither."""
+    rules = rule_iris(ctx)
+
+    def link(iri: str) -> str | None:
+        if iri in rules:
+            return ctx.to(rule_path(iri))
+        page = ctx.model.pages.get(iri)
+        return ctx.to(page.path) if page is not None else None
+
+    return link

@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Any
 
 from evidencekb import messages
-from evidencekb.namespaces import EKB, KB
+from evidencekb.namespaces import ekb, kb
 from evidencekb.site import jsonld
 from evidencekb.site.context import PageContext, front_matter
 from evidencekb.site.criteria import (
@@ -25,11 +25,11 @@ from evidencekb.site.criteria import (
     rule_order,
     window_text,
 )
-from evidencekb.site.pages.rules import rule_iris, rule_path
+from evidencekb.site.pages.common import rule_iris, rule_path
 from evidencekb.site.text import bullet_list, chip, indent, link, md, table
 
-CHILD = EKB["population-child"]
-NO_INFECTION = EKB["infection-none"]
+CHILD = ekb["population-child"]
+NO_INFECTION = ekb["infection-none"]
 ONWARD = (  # (messages key under home.links, page)
     ("tables", "tables/index.md"), ("studies", "studies/index.md"), ("reports", "reports/index.md"),
     ("therapies", "therapies/index.md"), ("diseases", "diseases/index.md"),
@@ -39,7 +39,7 @@ ONWARD = (  # (messages key under home.links, page)
 
 
 def council_criteria(ctx: PageContext) -> list[tuple[Any, str]]:
-    return [(r["criterion"], str(r["kind"])) for r in ctx.model.select("criteria", issuer=KB.addendum).rows]
+    return [(r["criterion"], str(r["kind"])) for r in ctx.model.select("criteria", issuer=kb.addendum).terms]
 
 
 def _bounds(ctx: PageContext, window: Any) -> str:
@@ -122,8 +122,8 @@ def _t(ctx: PageContext, key: str, **values: object) -> str:
 
 def _assessed(ctx: PageContext, assesses: Any) -> str:
     """What an assessment is about: the studies or reports index for the classes, else the entity."""
-    target = {str(EKB.PrimaryStudy): ("studies", "studies/index.md"),
-              str(EKB.SecondaryPublication): ("reports", "reports/index.md")}.get(str(assesses))
+    target = {str(ekb.PrimaryStudy): ("studies", "studies/index.md"),
+              str(ekb.SecondaryPublication): ("reports", "reports/index.md")}.get(str(assesses))
     if target is None:
         return ctx.ref(assesses)
     return f"[{md(ctx.t(f'home.assessed.{target[0]}'))}]({ctx.to(target[1])})"
@@ -145,7 +145,7 @@ def judgement(ctx: PageContext, row: dict[str, Any]) -> tuple[str, str] | None:
 def certainty_badges(ctx: PageContext) -> str:
     """The council's assessment of the evidence as one line of badges, in the council's words."""
     badges = []
-    for row in ctx.model.select("evidence-assessments").rows:
+    for row in ctx.model.select("evidence-assessments").terms:
         shown = judgement(ctx, row)
         if shown is None:
             continue
@@ -162,7 +162,7 @@ def certainty_badges(ctx: PageContext) -> str:
 def assessments(ctx: PageContext) -> str:
     """The council's assessment of the evidence in detail: one row per assessment, then its words."""
     rows, quotes = [], []
-    for row in ctx.model.select("evidence-assessments").rows:
+    for row in ctx.model.select("evidence-assessments").terms:
         a = row["assessment"]
         shown = judgement(ctx, row)
         text = f"**{shown[0]}**" if shown else ""
@@ -221,11 +221,11 @@ def home(ctx: PageContext, intro: str) -> str:
     """The Markdown of index.md."""
     ctx = ctx.at("index.md")
     m, criteria = ctx.model, council_criteria(ctx)
-    title = m.label(KB.addendum) if m.has_label(KB.addendum) else ctx.t("home.fallback_title")
-    data = jsonld.guideline(m, KB.addendum, [c for c, _ in criteria])
+    title = m.label(kb.addendum) if m.has_label(kb.addendum) else ctx.t("home.fallback_title")
+    data = jsonld.guideline(m, kb.addendum, [c for c, _ in criteria])
     parts = [front_matter(title, data, mermaid=True, hide=["toc"]), f"# {md(title)}\n\n"]
-    if m.title(KB.addendum):
-        parts.append(f'<p class="ekb-subtitle" markdown>{md(m.title(KB.addendum))}</p>\n\n')
+    if m.title(kb.addendum):
+        parts.append(f'<p class="ekb-subtitle" markdown>{md(m.title(kb.addendum))}</p>\n\n')
     parts.append(f"## {ctx.t('home.recommendation')}\n\n")
     if criteria:
         parts.append('<div class="ekb-cards" markdown>\n\n')
@@ -248,7 +248,7 @@ def home(ctx: PageContext, intro: str) -> str:
         verbatim = verbatim_list(ctx, criteria)
         if verbatim:
             parts.append(f'??? quote "{ctx.t("home.verbatim")}"\n\n' + indent(verbatim) + "\n")
-    recommendations = m.select("council-recommendations").rows
+    recommendations = m.select("council-recommendations").terms
     if recommendations:
         items = [f"**{md(m.label(r['item']))}**: {ctx.say('criterion', r['item'], 'text')} "
                  f"({ctx.provenance(r['item'])})" for r in recommendations]

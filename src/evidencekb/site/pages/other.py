@@ -12,13 +12,12 @@ import html
 import sys
 from typing import Any
 
-from rdflib import URIRef
-
 from evidencekb.fhir.export import export_text
 from evidencekb.namespaces import curie
 from evidencekb.site.context import PageContext, front_matter
 from evidencekb.site.query import examples, query_widget
 from evidencekb.site.text import bullet_list, link, md, table
+from evidencekb.terms import URIRef
 
 PAGE_MAP = "assets/ekb-pages.json"  # docs-relative; read by assets/ekb-query.js
 FHIR_BUNDLE = "evidencekb.fhir.json"  # in downloads/: `evidencekb export --format fhir`
@@ -28,7 +27,7 @@ def search_strategy(ctx: PageContext) -> str:
     ctx = ctx.at("search-strategy.md")
     facts = ctx.facts("search")
     searches: dict[str, list[Any]] = {}
-    for row in ctx.model.select("search-lines").rows:
+    for row in ctx.model.select("search-lines").terms:
         searches.setdefault(str(row["search"]), [])
         if row["line"] is not None:
             searches[str(row["search"])].append(row)

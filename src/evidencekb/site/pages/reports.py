@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from evidencekb.namespaces import EKB
+from evidencekb.namespaces import ekb
 from evidencekb.site import jsonld
 from evidencekb.site.context import PageContext, front_matter
 from evidencekb.site.criteria import (
@@ -29,7 +29,7 @@ FINDING_KINDS = (("strength", "plus"), ("weakness", "minus"), ("finding", "note"
 
 
 def _types(ctx: PageContext, r: object) -> list[Any]:
-    return [t for t in ctx.facts("report").values(r, "type") if t != EKB.SecondaryPublication]
+    return [t for t in ctx.facts("report").values(r, "type") if t != ekb.SecondaryPublication]
 
 
 def _rating(ctx: PageContext, r: object) -> Any:
@@ -94,7 +94,7 @@ def report_page(ctx: PageContext, r: str, path: str) -> str:
     parts.append(f"\n## {ctx.t('reports.administration')}\n\n"
                  + recommendation_blocks(ctx, by_kind.get("administration", [])))
     others = by_kind.get("other", [])
-    children = [o for o in others if EKB["population-child"] in ctx.facts("criterion").values(o, "population")]
+    children = [o for o in others if ekb["population-child"] in ctx.facts("criterion").values(o, "population")]
     rest = [o for o in others if o not in children]
     parts.append(f"\n## {ctx.t('reports.other')}\n\n" + recommendation_blocks(ctx, rest))
     parts.append(f"\n## {ctx.t('reports.children')}\n\n" + recommendation_blocks(ctx, children))

@@ -11,24 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from rdflib import URIRef
-
 from evidencekb import why
 from evidencekb.revision.page import PAGE_CSS, agreement_page
 from evidencekb.revision.space import build_space
 from evidencekb.site.context import PageContext, front_matter
+from evidencekb.site.pages.common import page_link, rule_path
 from evidencekb.site.text import bullet_list, md
+from evidencekb.terms import URIRef
 
 AGREEMENT = "agreement.md"
-
-
-def rule_path(rule: object) -> str:
-    """The docs path of a council rule's page."""
-    return f"rules/{str(rule).rsplit('/', 1)[-1]}.md"
-
-
-def rule_iris(ctx: PageContext) -> set[str]:
-    return {str(r["rule"]) for r in why.council_rules(ctx.model.engine)}
 
 
 def _printed(ctx: PageContext, text: str | None, translation: str | None) -> str:
@@ -109,13 +100,7 @@ def agreement(ctx: PageContext) -> str:
     """The agreement page: the decision space of the current project (evidencekb.revision)."""
     ctx = ctx.at(AGREEMENT)
     space = build_space(lang=ctx.lang)
-    rules = rule_iris(ctx)
-
-    def link(iri: str) -> str | None:
-        if iri in rules:
-            return ctx.to(rule_path(iri))
-        page = ctx.model.pages.get(iri)
-        return ctx.to(page.path) if page is not None else None
+    link = page_link(ctx)
 
     def name(iri: str) -> str | None:
         return ctx.model.label(URIRef(iri)) if ctx.model.has_label(iri) else None

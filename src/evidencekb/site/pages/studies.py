@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from rdflib import Literal
-
-from evidencekb.namespaces import EKB
+from evidencekb.namespaces import ekb
 from evidencekb.site import jsonld
 from evidencekb.site.context import PageContext, front_matter
 from evidencekb.site.criteria import unit_symbol
@@ -20,6 +18,7 @@ from evidencekb.site.model import pick_literal
 from evidencekb.site.pages.common import annotations, citation
 from evidencekb.site.pages.forest import outcome_forests, study_forest
 from evidencekb.site.text import bullet_list, chip, find_section, md, section_groups, table
+from evidencekb.terms import Literal
 
 
 def index(ctx: PageContext) -> str:
@@ -113,7 +112,7 @@ def study_page(ctx: PageContext, s: str, path: str) -> str:
     text = (lambda name: ctx.say("study", s, name))  # noqa: E731 – a printed-text field
     parts = [front_matter(label, jsonld.study(ctx.model, s), hide=["toc"]), f"# {md(label)}\n\n", summary(ctx, s)]
     parts.append('<div class="ekb-facts ekb-scroll" markdown>\n\n' + ctx.fact_table([
-        ("type", md(ctx.label(EKB.PrimaryStudy))),
+        ("type", md(ctx.label(ekb.PrimaryStudy))),
         ("reference_number", md(ctx.facts("citation").value(s, "referenceNumber") or "")),
         ("design", ctx.labels(facts.values(s, "studyDesign"))),
         ("design_printed", text("designText")),
