@@ -121,13 +121,13 @@ def _export(args: argparse.Namespace) -> int:
             raise EvidenceKBError("--format xlsx: give --out FILE.xlsx (a spreadsheet is not printed to the terminal)")
         print(f"Workbook written to {write_output(args.out, committee_workbook())}")
         return 0
-    from evidencekb.export import export_graph
-
     if args.format == "fhir":
         from evidencekb.fhir.export import export_text
 
         content = export_text()
     else:
+        from evidencekb.export import export_graph  # rdflib: the graph formats only
+
         content = export_graph(args.format)
     if args.out is not None:
         write_output(args.out, content)
