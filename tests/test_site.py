@@ -323,7 +323,7 @@ def test_rows_queried_once_per_build_equal_the_rows_of_one_entity(kb: Graph, nam
     found = 0
     for iri in model.pages:
         rows = model.rows_about(name, key, iri)
-        assert rows == model.select(name, **{key: URIRef(iri)}).rows, iri
+        assert rows == model.select(name, **{key: URIRef(iri)}).terms, iri
         found += len(rows)
     assert found, f"no entity page has {name} rows: the test checks nothing"
 
