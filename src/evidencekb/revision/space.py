@@ -13,7 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from evidencekb.revision.dimensions import derive_dimensions, space_query
+from evidencekb.revision.cells import Cell
+from evidencekb.revision.dimensions import Dimension, derive_dimensions, space_query
 from evidencekb.revision.evaluate import COUNCIL, evaluate_cells, publications
 from evidencekb.revision.findings import agreement, find_all
 from evidencekb.revision.model import Space
@@ -43,11 +44,19 @@ def rule_info(engine: Engine | None = None, lang: str = "en") -> dict[str, dict[
     return info
 
 
-def build_space(endpoint: str | None = None, graph: str | None = None, lang: str = "en") -> Space:
-    """The decision space of the current project, with findings and agreement figures."""
+def decided_cells(endpoint: str | None = None, graph: str | None = None) -> tuple[dict[str, Dimension], list[Cell]]:
+    """The partition and its cells, decided by the council and every source: the costly part of a space,
+    the same in every language (the site builds it once for both)."""
+    dims = derive_dimensions(get_engine(endpoint, graph))
+    return dims, evaluate_cells(dims, endpoint, graph)
+
+
+def build_space(endpoint: str | None = None, graph: str | None = None, lang: str = "en",
+                decided: tuple[dict[str, Dimension], list[Cell]] | None = None) -> Space:
+    """The decision space of the current project, with findings and agreement figures (`decided`: the
+    result of `decided_cells` when it is already computed)."""
     engine = get_engine(endpoint, graph)
-    dims = derive_dimensions(engine)
-    cells = evaluate_cells(dims, endpoint, graph)
+    dims, cells = decided or decided_cells(endpoint, graph)
     space = Space(dims, cells, rule_info(engine, lang))
     space.publications = {iri: pub["label"] or iri for iri, pub in publications(engine).items() if iri != COUNCIL}
     space.findings = find_all(space, lang)

@@ -35,6 +35,7 @@ from evidencekb.checks.audit import collect_findings
 from evidencekb.errors import EvidenceKBError, InputError
 from evidencekb.export import serialize
 from evidencekb.rdf.cache import knowledge_base
+from evidencekb.revision.space import build_space, decided_cells
 from evidencekb.site.context import PageContext
 from evidencekb.site.model import SiteModel
 from evidencekb.site.outdir import check_out, mark, prepare_parent, swap
@@ -95,15 +96,18 @@ def _intro(lang: str) -> str:
 
 
 def generate_docs(docs: Path, graph: Graph, lang: str = "da", *, engine: Engine | None = None,
-                  audit: Callable[[], list[Any]] | None = None, since: dict[str, Any] | None = None) -> dict[str, str]:
+                  audit: Callable[[], list[Any]] | None = None, since: dict[str, Any] | None = None,
+                  space: Callable[[str], Any] | None = None,
+                  serialised: Callable[[str], str] | None = None) -> dict[str, str]:
     """Write every generated page, asset and download of one language into `docs`; return {path: Markdown}
     (and the FHIR Bundle download, JSON, which the Downloads page generates with its link). `since`: an
-    `evidencekb diff` result, for the "What changed" page."""
+    `evidencekb diff` result, for the "What changed" page. `audit`, `space` and `serialised` (the graph in
+    an RDF format) are computed once per build and shared by its languages."""
     engine = engine or local_engine(graph, "oxigraph")
     if audit is None:
         audit = functools.cache(functools.partial(collect_findings, graph=graph, engine=engine))
     model = SiteModel(engine, lang)
-    ctx = PageContext(model, TableSource(engine, lang), audit)
+    ctx = PageContext(model, TableSource(engine, lang), audit, space)
     with _step(f"generating pages from the graph ({lang})"):
         pages = build_pages(ctx, _intro(lang))
         pages.update(changes.pages(ctx, since))
@@ -116,7 +120,7 @@ def generate_docs(docs: Path, graph: Graph, lang: str = "da", *, engine: Engine 
     with _step(f"copying browser assets and writing downloads ({lang})"):
         _copy_assets(docs)
         _write_page_map(docs / PAGE_MAP, model)
-        _write_downloads(docs / "downloads", graph, ctx.tables)
+        _write_downloads(docs / "downloads", serialised or functools.partial(serialize, graph), ctx.tables)
     return pages
 
 
@@ -146,10 +150,10 @@ def _copy_assets(docs: Path) -> None:
         shutil.copyfile(path, target)
 
 
-def _write_downloads(folder: Path, graph: Graph, tables: TableSource) -> None:
+def _write_downloads(folder: Path, serialised: Callable[[str], str], tables: TableSource) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "evidencekb.ttl").write_text(serialize(graph, "turtle"), encoding="utf-8")
-    (folder / "evidencekb.jsonld").write_text(serialize(graph, "jsonld"), encoding="utf-8")
+    (folder / "evidencekb.ttl").write_text(serialised("turtle"), encoding="utf-8")
+    (folder / "evidencekb.jsonld").write_text(serialised("jsonld"), encoding="utf-8")
     for table_id in tables.ids():
         if tables.ok(table_id):
             (folder / f"table-{table_id}.csv").write_text(tables.csv(table_id), encoding="utf-8")
@@ -239,9 +243,13 @@ def build_site(out: Path | None = None, *, graph: Graph | None = None, since: di
         with _graph_out_of_gc():
             engine = local_engine(graph, "oxigraph")
             audit = functools.cache(functools.partial(collect_findings, graph=graph, engine=engine))
+            decided = functools.cache(decided_cells)
+            space = functools.cache(lambda lang: build_space(lang=lang, decided=decided()))
+            serialised = functools.cache(functools.partial(serialize, graph))
             for lang in LANGUAGES:
                 docs = work / f"docs-{lang}"
-                generate_docs(docs, graph, lang, engine=engine, audit=audit, since=since)
+                generate_docs(docs, graph, lang, engine=engine, audit=audit, since=since, space=space,
+                              serialised=serialised)
                 with _step(f"running mkdocs build (strict, {lang})"):
                     run_mkdocs(docs, built if lang == LANGUAGES[0] else built / lang, lang)
         mark(built)

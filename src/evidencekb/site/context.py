@@ -51,6 +51,8 @@ class PageContext:
     model: SiteModel
     tables: TableSource
     audit: Callable[[], list[Any]] | None = None
+    #: The decision space in a language (`revision.space.build_space`), shared by the languages of a build.
+    space: Callable[[str], Any] | None = None
     here: str = "index.md"
 
     @property

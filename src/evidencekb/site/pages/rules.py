@@ -99,7 +99,7 @@ def rule_page(ctx: PageContext, rule: dict[str, Any]) -> str:
 def agreement(ctx: PageContext) -> str:
     """The agreement page: the decision space of the current project (evidencekb.revision)."""
     ctx = ctx.at(AGREEMENT)
-    space = build_space(lang=ctx.lang)
+    space = ctx.space(ctx.lang) if ctx.space else build_space(lang=ctx.lang)
     link = page_link(ctx)
 
     def name(iri: str) -> str | None:
