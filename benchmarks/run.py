@@ -38,7 +38,7 @@ from evidencekb.questions import questions  # noqa: E402
 from evidencekb.rdf.turtle import load_ontology  # noqa: E402
 from evidencekb.sparql.local import OxigraphEngine, RdflibEngine  # noqa: E402
 from evidencekb.sparql.remote import RemoteEngine  # noqa: E402
-from evidencekb.store.load import replace_graph  # noqa: E402
+from evidencekb.store.load import load_graph  # noqa: E402
 
 GRAPH = DEFAULT_GRAPH
 Results = dict[str, dict[str, float | str]]
@@ -252,7 +252,7 @@ def run_scale(factor: int, engines: list[str], repeat: int) -> Results:
             if path is not None:
                 lines += path.read_text(encoding="utf-8").splitlines(keepends=True)
             started = time.perf_counter()
-            replace_graph(f"{server.base}/query", f"{server.base}/update", lines, GRAPH, timeout=1800)
+            load_graph(f"{server.base}/query", f"{server.base}/update", lines, GRAPH, timeout=1800)
             results.setdefault("load / parse", {})["server"] = time.perf_counter() - started
             run_steps("server", RemoteEngine(f"{server.base}/query", GRAPH, timeout=600), repeat, results)
         finally:

@@ -48,7 +48,10 @@ def _stop_virtuoso(settings: dict[str, str]) -> None:
 
 def _measure(store: str, query: str, update: str, lines: list[str], repeat: int) -> dict[str, object]:
     started = time.perf_counter()
-    result = load_graph(query, update, lines, DEFAULT_GRAPH, timeout=1800)
+    def progress(message: str) -> None:  # timestamped, so a run stopped early still gives a partial figure
+        print(f"[{store} {time.perf_counter() - started:7.1f} s] {message}", file=sys.stderr, flush=True)
+
+    result = load_graph(query, update, lines, DEFAULT_GRAPH, timeout=1800, progress=progress)
     loaded = time.perf_counter() - started
     engine = RemoteEngine(query, DEFAULT_GRAPH, timeout=1800)
     failed: list[str] = []

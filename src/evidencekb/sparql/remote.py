@@ -13,29 +13,18 @@ it and the queries use: `post_update`, `RemoteEngine`, the error messages and th
 * Every query form is answered: SELECT → `QueryResult` of the same rdflib terms the local engines
   give, ASK → bool, CONSTRUCT/DESCRIBE → `Triples` (asked for as N-Triples).
 
-Credentials (`use_credentials`, the CLI's `--user` with the password from $EVIDENCEKB_PASSWORD or a
-prompt) answer HTTP basic and digest challenges (Virtuoso's /sparql-auth asks for digest) on every
-request of the process, queries and updates alike.
-
-Failures are classified so callers can act on them: `RequestTooLarge` (HTTP 413, Virtuoso's SP030
-"memory exhausted" / SP031 "exceeded … lines": `evidencekb.store.load` splits the request),
-`BlankNodesRefused` (Virtuoso refuses blank nodes in INSERT DATA), and errors that will fail the same
-way again (a 4xx, or a 5xx whose body names a compile/semantic error such as Virtuoso's SQL states
-37000/42xxx/22xxx) are not retried; connection errors and other 5xx are, a bounded number of times.
+HTTP is `evidencekb.sparql.transport` (one POST with the credentials of `use_credentials`, the CLI's
+`--user`: basic and digest; failures classified as `RequestTooLarge`, `BlankNodesRefused`, `Retryable`
+or final). This module retries `Retryable` failures a bounded number of times (`RETRY_DELAYS`).
 """
 
 from __future__ import annotations
 
-import http.client
 import json
 import re
-import socket
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TypeVar
 
 import pyoxigraph as ox
@@ -43,6 +32,15 @@ import pyoxigraph as ox
 from evidencekb.errors import EndpointError, InputError
 from evidencekb.namespaces import DEFAULT_GRAPH
 from evidencekb.sparql.core import Answer, Bindings, QueryResult, Triples, ValuesQuery, query_text
+from evidencekb.sparql.transport import (  # noqa: F401 (Credentials, use_credentials, the errors: this module's API)
+    BlankNodesRefused,
+    Credentials,
+    RequestTooLarge,
+    Retryable,
+    check_url,
+    use_credentials,
+)
+from evidencekb.sparql.transport import post as _post
 
 DEFAULT_TIMEOUT = 30.0
 #: Pauses before the 2nd and 3rd attempt (3 attempts in all). Only connection errors and 5xx are retried.
@@ -56,78 +54,6 @@ _FROM = re.compile(r"\bFROM\b", re.IGNORECASE)
 _GRAPH_FORM = re.compile(r"\b(?:CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
 
 T = TypeVar("T")
-
-
-class RequestTooLarge(EndpointError):
-    """The store refused a request as too large or too complex to compile (HTTP 413, Virtuoso SP030/SP031)."""
-
-
-class BlankNodesRefused(EndpointError):
-    """The store refused blank nodes in INSERT DATA (Virtuoso: "not allowed in a constant clause")."""
-
-
-_TOO_LARGE = re.compile(
-    r"\bSP030\b|memory exhausted|has exceeded \d+ lines|too (?:large|long|big|complex)|request entity"
-    r"|longer than \d+ ?[KMG]b\b",
-    re.IGNORECASE,
-)
-_BLANK_REFUSED = re.compile(r"blank node .* not allowed in a constant clause", re.IGNORECASE)
-#: A 5xx whose body names an SQL state of a compile, access or data error fails the same way again.
-_DETERMINISTIC = re.compile(r"\b(?:37000|42\d\d\d|22\d\d\d) Error\b")
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """A user name and password for HTTP basic or digest authentication (never taken from the command line)."""
-
-    user: str
-    password: str = field(repr=False)
-
-
-_credentials: Credentials | None = None
-
-
-def use_credentials(credentials: Credentials | None) -> None:
-    """Authenticate every later request of this process with these credentials (None: anonymous)."""
-    global _credentials
-    _credentials = credentials
-
-
-def _opener(url: str) -> urllib.request.OpenerDirector | None:
-    if _credentials is None:
-        return None
-    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-    passwords.add_password(None, url, _credentials.user, _credentials.password)
-    # Digest first (handler_order 490 < 500): it passes a Basic challenge on to the basic handler.
-    return urllib.request.build_opener(
-        urllib.request.HTTPDigestAuthHandler(passwords), urllib.request.HTTPBasicAuthHandler(passwords)
-    )
-
-
-class _Retryable(Exception):
-    """Internal: a failure worth another attempt (connection problem or 5xx)."""
-
-    def __init__(self, error: EndpointError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
-def _post(url: str, body: bytes, content_type: str, timeout: float, accept: str | None = None) -> tuple[str, bytes]:
-    """One POST; returns (content type, body). HTTP errors and connection problems become EndpointErrors."""
-    headers = {"Content-Type": content_type}
-    if accept:
-        headers["Accept"] = accept
-    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
-    opener = _opener(url)
-    try:
-        with (opener.open if opener else urllib.request.urlopen)(request, timeout=timeout) as response:
-            return response.headers.get("Content-Type", ""), response.read()
-    except urllib.error.HTTPError as error:
-        raise _http_error(url, error.code, error.read()) from None
-    except ValueError as error:  # urllib: a challenge of a scheme it cannot answer
-        raise EndpointError(f"{url}: cannot authenticate ({error})") from None
-    except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
-        raise _connection_error(url, error, timeout) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -150,7 +76,7 @@ def post_update(update_url: str, update: str, timeout: float = DEFAULT_TIMEOUT, 
         return
     try:
         attempt()
-    except _Retryable as failure:
+    except Retryable as failure:
         raise failure.error from None
 
 
@@ -384,51 +310,10 @@ def with_retry(attempt: Callable[[], T]) -> T:
     while True:
         try:
             return attempt()
-        except _Retryable as failure:
+        except Retryable as failure:
             if not delays:
                 raise failure.error from None
             time.sleep(delays.pop(0))
-
-
-def _http_error(url: str, status: int, body: bytes | None) -> Exception:
-    text = (body or b"").decode("utf-8", "replace").strip()
-    if text[:20].lower().startswith(("<!doctype", "<html")):  # an HTML error page: its text, not its markup
-        parts = [" ".join(part.split()) for part in re.sub(r"<[^>]*>", "\n", text).splitlines() if part.strip()]
-        text = " ".join(dict.fromkeys(parts))  # one line: the title repeats in the heading
-    first = text.splitlines()[0][:200] if text else "(empty body)"
-    label = f"HTTP {status}" if status else "an error"
-    message = f"{url} answered {label}: {first}"
-    if status == 401:
-        who = f"as {_credentials.user!r} " if _credentials else ""
-        hint = "check the user and password" if _credentials else "give --user NAME (password: $EVIDENCEKB_PASSWORD)"
-        return EndpointError(f"{message} — not authorised {who}({hint})")
-    if status == 413 or _TOO_LARGE.search(text):
-        return RequestTooLarge(message)
-    if _BLANK_REFUSED.search(text):
-        return BlankNodesRefused(message)
-    error = EndpointError(message)
-    if status >= 500 and _DETERMINISTIC.search(text):
-        return error
-    return _Retryable(error) if status == 0 or status >= 500 else error
-
-
-def _connection_error(url: str, error: BaseException, timeout: float) -> _Retryable:
-    reason = getattr(error, "reason", error)
-    if isinstance(reason, ConnectionRefusedError):
-        why = "connection refused — is the server running?"
-    elif isinstance(reason, socket.timeout | TimeoutError):
-        why = f"no answer within {timeout:g} s (raise --timeout or check the server)"
-    elif isinstance(reason, socket.gaierror):
-        why = "unknown host name"
-    else:
-        why = " ".join(str(reason).split())[:160] or type(reason).__name__
-    return _Retryable(EndpointError(f"cannot reach {url}: {why}"))
-
-
-def check_url(url: str, option: str) -> str:
-    if not url.startswith(("http://", "https://")):
-        raise InputError(f"{option}: {url!r} is not an http(s) URL (e.g. http://127.0.0.1:7878/query)")
-    return url
 
 
 def check_graph_iri(iri: str) -> str:

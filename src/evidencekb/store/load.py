@@ -1,6 +1,6 @@
 """Load the knowledge base into a named graph on a SPARQL 1.1 endpoint, atomically.
 
-`replace_graph` first checks that both endpoints answer (nothing is written otherwise), then:
+`load_graph` first checks that both endpoints answer (nothing is written otherwise), then:
 
 * A graph whose update fits in `max_request_bytes` goes in ONE request:
   `DROP SILENT GRAPH <g> ; INSERT DATA { GRAPH <g> { … } }`.
@@ -83,22 +83,6 @@ class LoadResult:
     request_bytes: int
     chunked: bool
     blank_nodes_as_template: bool = False
-
-
-def replace_graph(
-    query_url: str,
-    update_url: str,
-    lines: Iterable[str],
-    graph_iri: str,
-    timeout: float = DEFAULT_TIMEOUT,
-    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
-    progress: Progress | None = None,
-    min_request_bytes: int = DEFAULT_MIN_REQUEST_BYTES,
-) -> int:
-    """Replace `<graph_iri>` with the N-Triples `lines` (one request, or chunks + MOVE); return its size."""
-    return load_graph(
-        query_url, update_url, lines, graph_iri, timeout, max_request_bytes, progress, min_request_bytes
-    ).triples
 
 
 def load_graph(
