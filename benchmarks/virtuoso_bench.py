@@ -71,16 +71,21 @@ def _measure(store: str, query: str, update: str, lines: list[str], repeat: int)
     }
 
 
-def run_scale(factor: int, repeat: int) -> dict[str, dict[str, object]]:
+def run_scale(
+    factor: int, repeat: int, stores: tuple[str, ...] = ("oxigraph", "virtuoso")
+) -> dict[str, dict[str, object]]:
     ontology_nt = load_ontology().serialize(format="nt", encoding="utf-8").decode("utf-8")
     path = generate(factor)
     lines = ontology_nt.splitlines(keepends=True) + path.read_text(encoding="utf-8").splitlines(keepends=True)
     results: dict[str, dict[str, object]] = {}
-    server = Server()
-    try:
-        results["oxigraph"] = _measure("oxigraph", f"{server.base}/query", f"{server.base}/update", lines, repeat)
-    finally:
-        server.stop()
+    if "oxigraph" in stores:
+        server = Server()
+        try:
+            results["oxigraph"] = _measure("oxigraph", f"{server.base}/query", f"{server.base}/update", lines, repeat)
+        finally:
+            server.stop()
+    if "virtuoso" not in stores:
+        return results
     settings = _virtuoso()
     try:
         url = settings["EVIDENCEKB_TEST_VIRTUOSO"]
@@ -99,7 +104,7 @@ def to_markdown(all_results: dict[int, dict[str, dict[str, object]]]) -> str:
             return "—"
         return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.1f} s"
 
-    for store in ("oxigraph", "virtuoso"):
+    for store in [s for s in ("oxigraph", "virtuoso") if all(s in all_results[scale] for scale in scales)]:
 
         lines.append(f"| load (`load_graph`, default settings) | {store} | "
                      + " | ".join(cell(store, s, "load s") for s in scales) + " |")
@@ -114,10 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scales", default="1,10,100")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--stores", default="oxigraph,virtuoso", help="comma-separated: oxigraph, virtuoso")
     args = parser.parse_args(argv)
     all_results: dict[int, dict[str, dict[str, object]]] = {}
     for factor in (int(s) for s in args.scales.split(",")):
-        all_results[factor] = run_scale(factor, args.repeat if factor < 100 else 1)
+        all_results[factor] = run_scale(factor, args.repeat if factor < 100 else 1, tuple(args.stores.split(",")))
         OUT_DIR.mkdir(parents=True, exist_ok=True)
         out = OUT_DIR / f"results-virtuoso-x{'-'.join(str(f) for f in all_results)}.json"
         out.write_text(json.dumps(all_results, indent=2), encoding="utf-8")

@@ -45,9 +45,6 @@ def test_recommend_every_vignette_same_as_locally(loaded_endpoint: Endpoint, lan
     from evidencekb.recommend.evaluate import recommender
     from evidencekb.recommend.patient import parse_patient
 
-    if loaded_endpoint.store == "virtuoso" and lang == "da":
-        pytest.skip("CI time: a batch runs row by row on Virtuoso (SQ156), ~80 s a language; the queries are the same")
-
     def answers(engine: object) -> list[dict]:
         return engine.evaluate([engine.facts(parse_patient(v[1], TODAY)) for v in V], lang)
 

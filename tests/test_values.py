@@ -45,3 +45,24 @@ def test_the_ontology_declares_the_datatypes() -> None:
     declared = declared_datatypes()
     assert declared[EKB + "threshold"] == X + "decimal"
     assert any(datatype == X + "boolean" for datatype in declared.values())
+
+
+def test_shipped_readers_read_flags_and_numbers_by_meaning() -> None:
+    """recommend's and fhir's readers go through sparql.values: Virtuoso's 1/0 booleans, integers for whole
+    decimals and dropped trailing zeros read as the data means them."""
+    from evidencekb.fhir.bundle import flag
+    from evidencekb.fhir.criteria import is_true
+    from evidencekb.recommend.rules import _decimal, _true
+    from evidencekb.sparql.values import boolean_of, decimal_of
+    from evidencekb.terms import Literal as Light
+
+    boolean, integer = "http://www.w3.org/2001/XMLSchema#boolean", "http://www.w3.org/2001/XMLSchema#integer"
+    for read in (lambda t, d: boolean_of(t, d), _true, is_true, lambda t, d: flag(t) if t is not None else d):
+        assert read(Light("1", datatype=boolean), False) is True
+        assert read(Light("1", datatype=integer), False) is True  # a computed boolean on Virtuoso
+        assert read(Light("true", datatype=boolean), False) is True
+        assert read(Light("0", datatype=boolean), True) is False
+        assert read(None, True) is True
+    assert _decimal(Light("4", datatype=integer)) == decimal_of(Light("4.0")) == 4
+    assert decimal_of(Light("2.7")) == decimal_of(Light("2.70", datatype="http://www.w3.org/2001/XMLSchema#decimal"))
+    assert decimal_of(None) is None

@@ -15,6 +15,7 @@ from evidencekb.fhir.common import EBM_PROFILE, full_url
 from evidencekb.fhir.criteria import Codes
 from evidencekb.namespaces import kb
 from evidencekb.sparql.core import Engine, query_text
+from evidencekb.sparql.values import boolean_of
 
 VERSION = "2025"
 #: Bundle.timestamp: fixed (the addendum's issue year), so the export is reproducible
@@ -30,7 +31,7 @@ def query_rows(engine: Engine, name: str) -> list[dict[str, Any]]:
 
 def flag(value: Any) -> bool | None:
     """A boolean the data may leave out (None)."""
-    return None if value is None else str(value).lower() in ("true", "1")
+    return None if value is None else boolean_of(value, False)
 
 
 def text(value: Any) -> str | None:

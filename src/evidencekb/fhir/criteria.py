@@ -28,6 +28,7 @@ from evidencekb.fhir.fhirpath import (
     negate,
 )
 from evidencekb.namespaces import ekb
+from evidencekb.sparql.values import boolean_of, decimal_of
 
 _COMPARATORS = {"<": "<", "≤": "<=", "<=": "<=", ">": ">", "≥": ">=", ">=": ">="}
 
@@ -123,14 +124,14 @@ def igg(row: Mapping[str, Any]) -> str:
     if row.get("iggCondition") is None:
         return TRUE
     comparator = str(row["comparator"])
-    lower = Decimal(str(row["lower"]))
+    lower = decimal_of(row["lower"])
     per_unit = []
     for unit, factor in IGG_UNITS.items():
         low = _number(lower * factor)
         if comparator == "between":
             if row.get("upper") is None:
                 return FALSE
-            high = _number(Decimal(str(row["upper"])) * factor)
+            high = _number(decimal_of(row["upper"]) * factor)
             test = f"value >= {low} and value <= {high}"
         elif comparator in _COMPARATORS:
             test = f"value {_COMPARATORS[comparator]} {low}"
@@ -168,7 +169,7 @@ def own_start_condition(codes: Codes, row: Mapping[str, Any]) -> str:
 
 
 def is_true(value: Any, default: bool) -> bool:
-    return default if value is None else str(value).lower() == "true"
+    return boolean_of(value, default)
 
 
 def codes_of(row: Mapping[str, Any], name: str) -> list[str]:

@@ -61,22 +61,22 @@ _MONTHS = {str(namespaces.unit.MO): 1, str(namespaces.unit.YR): 12}
 _DAYS = {str(namespaces.unit.DAY): 1, str(namespaces.unit.WK): 7}
 
 
+def _fold(parts: Iterable[str], identity: str, absorbing: str, operator: str) -> str:
+    """`parts` joined by `operator`, simplified: `identity` parts dropped, any `absorbing` part wins."""
+    kept = [p for p in parts if p != identity]
+    if absorbing in kept:
+        return absorbing
+    if not kept:
+        return identity
+    return kept[0] if len(kept) == 1 else f" {operator} ".join(f"({p})" for p in kept)
+
+
 def all_of(parts: Iterable[str]) -> str:
-    parts = [p for p in parts if p != TRUE]
-    if FALSE in parts:
-        return FALSE
-    if not parts:
-        return TRUE
-    return parts[0] if len(parts) == 1 else " and ".join(f"({p})" for p in parts)
+    return _fold(parts, TRUE, FALSE, "and")
 
 
 def any_of(parts: Iterable[str]) -> str:
-    parts = [p for p in parts if p != FALSE]
-    if TRUE in parts:
-        return TRUE
-    if not parts:
-        return FALSE
-    return parts[0] if len(parts) == 1 else " or ".join(f"({p})" for p in parts)
+    return _fold(parts, FALSE, TRUE, "or")
 
 
 def negate(part: str) -> str:

@@ -14,23 +14,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from evidencekb.fhir import fhirpath as fp
 from evidencekb.fhir.common import local_id
 from evidencekb.fhir.criteria import Codes, codes_of, is_true, own_start_condition, population, priority, therapy
-from evidencekb.fhir.fhirpath import (
-    ASSESSMENT,
-    COURSE_START,
-    FACTS,
-    FALSE,
-    INFECTIONS,
-    ONGOING,
-    STARTED_BEFORE,
-    THERAPY_START,
-    TRUE,
-    all_of,
-    any_of,
-    calendar,
-    negate,
-)
 
 
 @dataclass
@@ -74,10 +60,10 @@ def _implied_condition(implied: ImpliedStart, same_rule: Sequence[ImpliedStart])
     """When this implied start applies, besides its rule being chosen: its infections flag, or (without one)
     none of the same rule's implied starts with a flag applying."""
     if implied.when_infections is not None:
-        return INFECTIONS if implied.when_infections else negate(INFECTIONS)
-    flagged = [INFECTIONS if other.when_infections else negate(INFECTIONS)
+        return fp.INFECTIONS if implied.when_infections else fp.negate(fp.INFECTIONS)
+    flagged = [fp.INFECTIONS if other.when_infections else fp.negate(fp.INFECTIONS)
                for other in same_rule if other.when_infections is not None]
-    return negate(any_of(flagged)) if flagged else TRUE
+    return fp.negate(fp.any_of(flagged)) if flagged else fp.TRUE
 
 
 @dataclass
@@ -92,8 +78,9 @@ def council_groups(codes: Codes, rules: Sequence[Mapping[str, Any]], annotations
     """The council's start and stop candidates, each with its selection check, and the variables they use."""
     decided = [r for r in rules if r.get("decisionCode") is not None
                and (str(r.get("issuer")) == issuer or is_true(r.get("isDefault"), False))]
-    variables = list(FACTS)
-    variables.append(("sixMonthDate", f"{THERAPY_START} + {calendar(boundary['untilOffset'], boundary['untilUnit'])}"))
+    variables = list(fp.FACTS)
+    six_months = fp.calendar(boundary["untilOffset"], boundary["untilUnit"])
+    variables.append(("sixMonthDate", f"{fp.THERAPY_START} + {six_months}"))
     six = "%sixMonthDate"
 
     starts = _ordered([Candidate(str(r["rule"]), str(r["rule"]), r, own_start_condition(codes, r), priority(r))
@@ -104,41 +91,41 @@ def council_groups(codes: Codes, rules: Sequence[Mapping[str, Any]], annotations
 
     def chosen(rules_: Iterable[str]) -> str:
         ids = [f"'{local_id(r)}'" for r in rules_ if r in start_names]
-        return f"%startDecision.where($this in ({' | '.join(ids)})).exists()" if ids else FALSE
+        return f"%startDecision.where($this in ({' | '.join(ids)})).exists()" if ids else fp.FALSE
 
     starting = chosen(implied.rule for implied in hypothetical)
-    not_ongoing = negate(ONGOING)
+    not_ongoing = fp.negate(fp.ONGOING)
 
     def timing_is(code: str) -> str:
         if code == "before-therapy":
-            return all_of([ONGOING, STARTED_BEFORE])
+            return fp.all_of([fp.ONGOING, fp.STARTED_BEFORE])
         if code in ("within-window", "after-window"):
             op = "<" if code == "within-window" else ">="
-            course = all_of([ONGOING, negate(STARTED_BEFORE), f"{COURSE_START} {op} {six}"])
-            now = all_of([not_ongoing, starting, f"{ASSESSMENT} {op} {six}"])
-            return any_of([course, now])
+            course = fp.all_of([fp.ONGOING, fp.negate(fp.STARTED_BEFORE), f"{fp.COURSE_START} {op} {six}"])
+            now = fp.all_of([not_ongoing, starting, f"{fp.ASSESSMENT} {op} {six}"])
+            return fp.any_of([course, now])
         if code == "not-started":
-            return all_of([not_ongoing, negate(starting)])
-        return FALSE
+            return fp.all_of([not_ongoing, fp.negate(starting)])
+        return fp.FALSE
 
     def basis_is(code: str) -> str:
         if code == "unspecified":
-            course = all_of([ONGOING, "%courseBasis.exists().not()"])
+            course = fp.all_of([fp.ONGOING, "%courseBasis.exists().not()"])
         else:
-            course = all_of([ONGOING, f"%courseBasis.where($this = '{code}').exists()"])
-        opening = [all_of([chosen([implied.rule]),
+            course = fp.all_of([fp.ONGOING, f"%courseBasis.where($this = '{code}').exists()"])
+        opening = [fp.all_of([chosen([implied.rule]),
                          _implied_condition(implied, [o for o in hypothetical if o.rule == implied.rule])])
                    for implied in hypothetical if implied.basis == code]
-        now = all_of([not_ongoing, any_of(opening)])
-        return any_of([course, now])
+        now = fp.all_of([not_ongoing, fp.any_of(opening)])
+        return fp.any_of([course, now])
 
     def stop_condition(rule_row: Mapping[str, Any], named: Mapping[str, Any]) -> str:
         timings, bases = codes_of(named, "timings"), codes_of(named, "bases")
-        return all_of([
+        return fp.all_of([
             population(codes, codes_of(rule_row, "populations")),
             therapy(codes_of(rule_row, "classes")),
-            any_of(timing_is(t) for t in timings) if timings else TRUE,
-            any_of(basis_is(b) for b in bases) if bases else TRUE,
+            fp.any_of(timing_is(t) for t in timings) if timings else fp.TRUE,
+            fp.any_of(basis_is(b) for b in bases) if bases else fp.TRUE,
         ])
 
     by_iri = {str(r["rule"]): r for r in rules}

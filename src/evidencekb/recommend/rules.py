@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from evidencekb.errors import InputError
 from evidencekb.sparql.core import Engine, QueryResult, Term, inline_values, query_text
+from evidencekb.sparql.values import boolean_of, decimal_of
 from evidencekb.terms import Literal, URIRef
 
 
@@ -82,11 +83,11 @@ def select_many(engine: Engine, text: str, rows: list[dict[str, Term]]) -> Query
 
 
 def _decimal(node: Term | None) -> Decimal | None:
-    return Decimal(str(node)) if node is not None else None
+    return decimal_of(node)
 
 
 def _true(node: Term | None, default: bool) -> bool:
-    return default if node is None else str(node).lower() in ("true", "1")
+    return boolean_of(node, default)
 
 
 class RuleBook:
@@ -223,7 +224,7 @@ def _add_condition(info: RuleInfo, row: dict[str, Term | None]) -> None:
         info.decision_labels.setdefault(label.language, str(label))
     elif part == "igg" and row.get("threshold") is not None:
         condition = IggCondition(
-            node=str(row["node"]), comparator=str(row["comparator"]), threshold=Decimal(str(row["threshold"])),
+            node=str(row["node"]), comparator=str(row["comparator"]), threshold=decimal_of(row["threshold"]),
             upper=_decimal(row.get("upperThreshold")), unit=str(row["unit"]) if row.get("unit") else None,
             without_substitution=_true(row.get("withoutSubstitution"), False),
         )

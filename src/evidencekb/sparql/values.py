@@ -11,7 +11,8 @@ engines keep the data's lexical form, so `Decimal("2.70")` prints as the data ha
 
 The data itself mixes forms the ontology treats alike (`ekb:threshold 4`, an xsd:integer in Turtle, beside
 `"4"^^xsd:decimal`), so a term-by-term comparison of answers from two stores is wrong both ways; compare
-`python_value`s (`row_values`, `triple_values`).
+`python_value`s (`row_values`, `triple_values`). The readers of `recommend` and `fhir` read flags and
+numbers through `boolean_of` and `decimal_of`. Nothing here imports rdflib until `declared_datatypes` is asked.
 """
 
 from __future__ import annotations
@@ -81,6 +82,21 @@ def python_value(term: Any, datatype: str | None = None) -> Any:
     except (InvalidOperation, ValueError):
         return str(term)
     return str(term)
+
+
+def decimal_of(term: Any) -> Decimal | None:
+    """A number the ontology declares `xsd:decimal`, by value (`2.7` and `2.70`, `4` and `4.0` alike); None kept.
+    Text that is no number raises `decimal.InvalidOperation`, as `Decimal()` does."""
+    return None if term is None else Decimal(str(python_value(term, DECIMAL)))
+
+
+def boolean_of(term: Any, default: bool) -> bool:
+    """A flag the ontology declares `xsd:boolean`: "true"/"1" (Virtuoso returns booleans as 1/0) is True;
+    `default` when the data leaves it out (None)."""
+    if term is None:
+        return default
+    value = python_value(term, BOOLEAN)
+    return value if isinstance(value, bool) else str(value).strip().lower() in _TRUE
 
 
 def row_values(rows: list[dict[str, Any]], declared: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
