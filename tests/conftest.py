@@ -1,6 +1,8 @@
-"""Shared fixtures: the knowledge base is parsed once per test session."""
+"""Shared fixtures: the knowledge base is parsed, and the site built, once per test session."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from rdflib import Graph
@@ -13,6 +15,15 @@ from evidencekb.rdf.cache import knowledge_base
 def kb() -> Graph:
     """The project's ontology + data (read-only: copy before mutating)."""
     return knowledge_base()
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's site built once a session by `build_site` (both languages, strict MkDocs), shared by
+    test_site.py and the browser tests (read-only: build your own to change it)."""
+    from evidencekb.site.build import build_site
+
+    return build_site(tmp_path_factory.mktemp("site") / "site")
 
 
 @pytest.fixture(autouse=True)
