@@ -34,3 +34,26 @@ def _discovered_project() -> None:
 
 # The Oxigraph server fixtures (`sparql_server`, `loaded_endpoint`) for the endpoint tests.
 from conftest_endpoint import loaded_endpoint, sparql_server  # noqa: E402, F401
+
+# --- parallel runs (`make test`: pytest-xdist, `-n 2 --dist loadgroup`) ----------------------------------
+#: Tests that share a server or an expensive session fixture run in one worker: every test of a module
+#: that uses one of these fixtures joins the fixture's group (the endpoint tests share the servers' default
+#: graphs; the site is built once). Every other module is a group of its own, so its module-scoped fixtures
+#: are built once too.
+SHARED_GROUPS = {"sparql_server": "endpoint", "built_site": "site"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the markers
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    groups: dict[str, str] = {}
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        shared = next((group for fixture, group in SHARED_GROUPS.items() if fixture in item.fixturenames), None)
+        if shared is not None:
+            groups[module] = shared
+        else:
+            groups.setdefault(module, module)
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(groups[item.nodeid.split("::", 1)[0]]))
