@@ -30,7 +30,7 @@ run: install ## Main job: validate, print Tables 3-1/3-2, build the site into bu
 test: install ## Lint, import layers and the whole test suite (CI runs exactly this)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/lint-imports
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 validate: install ## Validate data/ against ontology + SHACL + QC queries
 	$(BIN)/evidencekb validate

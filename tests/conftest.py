@@ -35,25 +35,40 @@ def _discovered_project() -> None:
 # The Oxigraph server fixtures (`sparql_server`, `loaded_endpoint`) for the endpoint tests.
 from conftest_endpoint import loaded_endpoint, sparql_server  # noqa: E402, F401
 
-# --- parallel runs (`make test`: pytest-xdist, `-n 2 --dist loadgroup`) ----------------------------------
-#: Tests that share a server or an expensive session fixture run in one worker: every test of a module
-#: that uses one of these fixtures joins the fixture's group (the endpoint tests share the servers' default
-#: graphs; the site is built once). Every other module is a group of its own, so its module-scoped fixtures
-#: are built once too.
-SHARED_GROUPS = {"sparql_server": "endpoint", "built_site": "site"}
+# --- parallel runs (`make test`: pytest-xdist, `-n 2 --dist loadfile`) ----------------------------------
+#: Test files that share a server or an expensive session fixture run in one worker, one after the other:
+#: the endpoint tests load the servers' default graphs; the site is built once. Every other file is a unit
+#: of its own (as `--dist loadfile` does), so its module-scoped fixtures are built once too. (pytest-xdist's
+#: own `--dist loadgroup` cannot be used: on pytest 9 its `xdist_group` markers are silently ignored.)
+SHARED_FIXTURES = {"sparql_server": "endpoint", "built_site": "site"}
+SHARED_FILES = {
+    "endpoint": ("tests/test_endpoint.py", "tests/test_endpoint_stores.py", "tests/test_load.py",
+                 "tests/test_query_forms.py", "tests/test_space_endpoint.py"),
+    "site": ("tests/test_site.py", "tests/test_browser.py", "tests/test_calculator_browser.py"),
+}
+GROUP_OF_FILE = {path: group for group, paths in SHARED_FILES.items() for path in paths}
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the markers
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    groups: dict[str, str] = {}
-    for item in items:
-        module = item.nodeid.split("::", 1)[0]
-        shared = next((group for fixture, group in SHARED_GROUPS.items() if fixture in item.fixturenames), None)
-        if shared is not None:
-            groups[module] = shared
-        else:
-            groups.setdefault(module, module)
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(groups[item.nodeid.split("::", 1)[0]]))
+    """A test file that uses a shared fixture must be in that fixture's group (else two workers would
+    share one server's graphs, or build the site twice)."""
+    missing = sorted({f"{item.nodeid.split('::', 1)[0]} (uses {fixture}: add it to SHARED_FILES[{group!r}])"
+                      for item in items for fixture, group in SHARED_FIXTURES.items()
+                      if fixture in item.fixturenames and GROUP_OF_FILE.get(item.nodeid.split("::", 1)[0]) != group})
+    if missing:
+        raise pytest.UsageError("tests/conftest.py: " + "; ".join(missing))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """`--dist loadfile`, with each group of SHARED_FILES one unit of work."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedFileScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return GROUP_OF_FILE.get(path, path)
+
+    return SharedFileScheduling(config, log)
