@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from evidencekb import project
-from evidencekb.site.build import build_site
 from evidencekb.site.serve import make_server
 
 pytestmark = pytest.mark.browser
@@ -73,9 +72,8 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    site = build_site(tmp_path_factory.mktemp("browser") / "site")
-    server = make_server(site, 0)
+def base_url(built_site: Path) -> Iterator[str]:
+    server = make_server(built_site, 0)  # the site of conftest.py, built once a session
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"

@@ -30,8 +30,8 @@ TABLES = ("3-1", "3-2", "8-1", "8-2", "8-3", "8-4", "8-5", "8-6", "8-7")
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_site(tmp_path_factory.mktemp("site") / "site")
+def built(built_site: Path) -> Path:
+    return built_site  # conftest.py: built once a session, also served to the browser tests
 
 
 class _Links(HTMLParser):
