@@ -16,6 +16,7 @@ import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from email.message import Message
 
 from evidencekb.errors import EndpointError, InputError
 
@@ -83,13 +84,30 @@ def post(url: str, body: bytes, content_type: str, timeout: float, accept: str |
     opener = _opener(url)
     try:
         with (opener.open if opener else urllib.request.urlopen)(request, timeout=timeout) as response:
-            return response.headers.get("Content-Type", ""), response.read()
+            body = response.read()
+            _refuse_incomplete(url, response.status, response.headers)
+            return response.headers.get("Content-Type", ""), body
     except urllib.error.HTTPError as error:
         raise _http_error(url, error.code, error.read()) from None
     except ValueError as error:  # urllib: a challenge of a scheme it cannot answer
         raise EndpointError(f"{url}: cannot authenticate ({error})") from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
         raise _connection_error(url, error, timeout) from None
+
+
+def _refuse_incomplete(url: str, status: int, headers: Message) -> None:
+    """A store that stops a query at its time limit may still answer 200 or 206 with the rows it had
+    (Virtuoso's "anytime" queries: `[SPARQL] MaxQueryExecutionTime`, stock 60 s; it says so in the
+    `X-SQL-State`/`X-SQL-Message` headers). Such an answer is never used: it is retried (the store's
+    caches are warm the second time), then reported."""
+    state = headers.get("X-SQL-State")
+    if status != 206 and not state:
+        return
+    why = " ".join(f"{state or ''} {headers.get('X-SQL-Message') or ''}".split())[:200] or f"HTTP {status}"
+    raise Retryable(EndpointError(
+        f"{url} sent an incomplete answer ({why}): the store stopped the query at its time limit — "
+        "raise it (Virtuoso: [SPARQL] MaxQueryExecutionTime in virtuoso.ini) or try when the store is less busy"
+    ))
 
 
 def _http_error(url: str, status: int, body: bytes | None) -> Exception:
