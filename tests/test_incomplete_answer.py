@@ -51,7 +51,8 @@ def _server(answers: list[tuple[int, dict[str, str]]]) -> Iterator[tuple[str, li
         server.server_close()
 
 
-ANYTIME = {"X-SQL-State": "S1TAT", "X-SQL-Message": "RC...: Returning incomplete results, query interrupted by result timeout."}
+ANYTIME = {"X-SQL-State": "S1TAT",
+           "X-SQL-Message": "RC...: Returning incomplete results, query interrupted by result timeout."}
 
 
 @pytest.fixture(autouse=True)

@@ -43,7 +43,8 @@ from evidencekb.sparql.transport import (  # noqa: F401 (Credentials, use_creden
 from evidencekb.sparql.transport import post as _post
 
 DEFAULT_TIMEOUT = 30.0
-#: Pauses before the 2nd and 3rd attempt (3 attempts in all). Only connection errors, 5xx and incomplete answers are retried.
+#: Pauses before the 2nd and 3rd attempt (3 attempts in all). Only connection errors, 5xx and incomplete
+#: answers are retried.
 RETRY_DELAYS: tuple[float, ...] = (0.5, 1.5)
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
