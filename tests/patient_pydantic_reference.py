@@ -4,8 +4,6 @@ with, message for message (tests/test_patient_reference.py). Not used by the pac
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -23,47 +21,20 @@ from pydantic_core import PydanticCustomError
 
 from evidencekb.errors import InputError
 
-#: Accepted IgG units and the factor to g/L (mg/dL ÷ 100). Unit conversion, not a clinical threshold.
-UNITS: dict[str, Decimal] = {"g/l": Decimal(1), "mg/dl": Decimal("0.01")}
-UNIT_NAMES = {"g/l": "g/L", "mg/dl": "mg/dL"}
-#: Above this an IgG value is taken for a typing error (normal adult IgG is about 7–16 g/L).
-MAX_IGG_G_PER_L = Decimal(60)
-MAX_AGE = Decimal(130)
-#: Numbers are rounded to this many decimals (float noise such as 969.9999999999999 stays exact enough;
-#: the query engines compute xsd:decimal with 18 fractional digits, and mg/dL ÷ 100 adds two).
-MAX_DECIMALS = 12
-_QUANTUM = Decimal(1).scaleb(-MAX_DECIMALS)
-IG_STATUSES = ("none", "ongoing")
-START_BASES = ("igg-below-4", "infections")
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-# --- the validated patient ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Immunoglobulin:
-    status: str  # "none" | "ongoing"
-    start_date: date | None = None
-    started_before_therapy: bool | None = None
-    start_basis: str | None = None
-
-
-@dataclass(frozen=True)
-class Patient:
-    age: float
-    therapy: str
-    therapy_start: date
-    assessment_date: date
-    igg_value: Decimal
-    igg_unit: str  # "g/L" | "mg/dL"
-    igg_g_per_l: Decimal
-    igg_during_substitution: bool
-    infections: bool
-    immunoglobulin: Immunoglobulin
-    disease: str | None = None
-
+# The limits and the validated records are the package's: what is compared is the validation.
+from evidencekb.recommend.patient import (
+    _DATE,
+    _QUANTUM,
+    IG_STATUSES,
+    MAX_AGE,
+    MAX_DECIMALS,
+    MAX_IGG_G_PER_L,
+    START_BASES,
+    UNIT_NAMES,
+    UNITS,
+    Immunoglobulin,
+    Patient,
+)
 
 # --- field checks (each raises one message naming what is accepted) ------------------------------
 
