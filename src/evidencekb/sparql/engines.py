@@ -70,5 +70,5 @@ def local_engine(graph: Graph | ox.Store, kind: str = "oxigraph") -> Engine:
 
 def is_empty(engine: Engine) -> bool:
     """True when the engine's graph holds no triples (nothing loaded on an endpoint yet)."""
-    rows = engine.select(query_text("store/count-triples")).rows
+    rows = engine.select(query_text("store/count-triples")).terms
     return not rows or int(rows[0]["n"]) == 0
