@@ -16,7 +16,7 @@ def test_space_same_locally_and_remotely(loaded_endpoint: Endpoint, capsys: pyte
     if loaded_endpoint.store == "virtuoso":
         pytest.skip("not yet portable: Virtuoso 7.2 cannot compile `space`'s batch queries (`37000 Error SQ156: "
                     "Internal Optimized compiler error : subq ot was supposed to be found`); recommend's 544-patient "
-                    "batches then run row by row (> 10 min) and the grouped compare batch is not split (README)")
+                    "and compare batches then run row by row (> 10 min; README)")
     assert main(["space", "--format", "json"]) == 0
     local = json.loads(capsys.readouterr().out)
     assert main(["space", "--format", "json", "--endpoint", loaded_endpoint.query]) == 0

@@ -6,14 +6,13 @@ start and stop rules (for the overlap findings)."""
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from evidencekb.errors import EvidenceKBError, InputError
+from evidencekb.errors import EvidenceKBError
 from evidencekb.namespaces import ekb
 from evidencekb.recommend.batch import recommend_records
 from evidencekb.recommend.evaluate import recommender
@@ -95,25 +94,8 @@ def _verdict(pub: dict[str, Any], therapy_code: str, rows: list[dict[str, Any]])
 
 
 _KEY_VARIABLES = ("population", "therapyClass", "igg", "infections", "monthsSince", "exactMonths", "daysSince")
-_SELECT = re.compile(r"^\s*SELECT\b", re.MULTILINE)
-
-
-def _grouped(query: str, bindings: Sequence[dict[str, Term]]) -> str:
-    """compare's query for many patients, unchanged, as a sub-select with the patients' VALUES block; the outer
-    query keeps the rows that can decide a verdict and folds them into one row per patient (converting every
-    row of every criterion into Python terms cost 4× the query)."""
-    match = _SELECT.search(query)
-    if match is None:
-        raise InputError("queries/compare/start-criteria.rq has no SELECT")
-    keys = " ".join(f"?{name}" for name in _KEY_VARIABLES)
-    return (
-        query[: match.start()]
-        + f"SELECT {keys}\n"
-        + '  (GROUP_CONCAT(CONCAT(STR(?publication), "|", STR(?rule), "|", COALESCE(STR(?verdict), ""), "|", '
-        + 'STR(?status)); separator=" ") AS ?results)\nWHERE {\n{\n'
-        + inline_values(query[match.start():], bindings)
-        + '\n}\nFILTER(STR(?status) NOT IN ("population", "therapy"))\n}\nGROUP BY ' + keys + "\n"
-    )
+#: compare's rows that cannot decide a verdict (the patient is outside the criterion's population or therapy)
+_NOT_DECIDING = ("population", "therapy")
 
 
 def evaluate_sources(cells: Sequence[Cell], endpoint: str | None = None, graph: str | None = None) -> None:
@@ -142,10 +124,15 @@ def evaluate_sources(cells: Sequence[Cell], endpoint: str | None = None, graph: 
             b.pop("patient")
             b.pop("igStatus")
             bindings.append(b)
-        for row in engine.select(_grouped(text, bindings)).terms:
+        for row in engine.select(inline_values(text, bindings)).terms:
+            if str(row["status"]) in _NOT_DECIDING:
+                continue
             key = _compare_key(*(row[name] for name in _KEY_VARIABLES))  # type: ignore[arg-type]
-            for item in _split(row["results"], ("publication", "rule", "verdict", "status")):
-                rows_of[key][item["publication"]].append({**item, "verdict": item["verdict"] or None})
+            verdict = row.get("verdict")
+            rows_of[key][str(row["publication"])].append(
+                {"publication": str(row["publication"]), "rule": str(row["rule"]),
+                 "verdict": str(verdict) if verdict is not None and str(verdict) else None,
+                 "status": str(row["status"])})
     verdicts: dict[tuple, dict[str, dict[str, Any]]] = {}
     for key, facts in facts_of.items():
         verdicts[key] = {iri: _verdict(pub, facts.therapy_code, rows_of[key].get(iri, []))
