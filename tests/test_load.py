@@ -205,7 +205,7 @@ def test_a_failed_chunk_leaves_the_graph_unchanged_and_no_staging_graph(
 def test_readers_see_the_old_or_the_new_graph_never_a_mix(sparql_server: Endpoint) -> None:
     if sparql_server.store == "virtuoso":
         pytest.skip("Virtuoso 7.2 does not isolate MOVE from concurrent readers: a clean-clone CI run saw "
-                    "5,000 of 6,000 new triples mid-MOVE (README: Virtuoso section; issue 17 stays open)")
+                    "5,000 of 6,000 new triples mid-MOVE (README: Virtuoso section)")
     graph_iri = f"{EX}swap"
     old = _put(sparql_server, graph_iri, _old_graph(10))
     new = Graph()
