@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from rdflib import BNode, Graph, Literal
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL
 
 from evidencekb import __version__
 from evidencekb.cli import main
-from evidencekb.export import DATASET
+from evidencekb.export import DATASET as DATASET_IRI
+
+DATASET = URIRef(DATASET_IRI)
 
 PARSERS = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt"}
 

@@ -83,6 +83,7 @@ def test_site_build_since_adds_what_changed(tmp_path: Path, capsys: pytest.Captu
 
     rendered = _Rendered()
     monkeypatch.setattr(mkdocs.commands.build, "build", rendered)
+    monkeypatch.setenv("EVIDENCEKB_JOBS", "1")  # the languages in this process, where `rendered` sees them
     old = _older_copy(tmp_path / "old")
     out = tmp_path / "site"
     assert main(["site", "build", "--since", str(old), "--out", str(out)]) == 0

@@ -11,7 +11,6 @@ import os
 from pathlib import Path
 
 import pytest
-from rdflib import Graph
 
 import evidencekb.site.build as site_module
 from evidencekb import project
@@ -23,7 +22,7 @@ from evidencekb.site.outdir import MARKER
 def stub_build(monkeypatch: pytest.MonkeyPatch) -> None:
     """A build that writes one page: no graph, no MkDocs."""
 
-    def docs(folder: Path, graph: object, lang: str = "da", **options: object) -> dict[str, str]:
+    def docs(folder: Path, graph: object = None, lang: str = "da", **options: object) -> dict[str, str]:
         folder.mkdir(parents=True, exist_ok=True)
         return {}
 
@@ -33,7 +32,7 @@ def stub_build(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(site_module, "generate_docs", docs)
     monkeypatch.setattr(site_module, "run_mkdocs", mkdocs)
-    monkeypatch.setattr(site_module, "knowledge_base", lambda: Graph())
+    monkeypatch.setattr(site_module, "_shared", lambda engine: {"audit": [], "space": {}, "serialised": {}})
 
 
 def _run(*argv: str) -> int:

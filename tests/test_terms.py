@@ -125,7 +125,8 @@ def test_query_why_stats_space_fhir_never_import_rdflib() -> None:
     commands = [["why", "--list"], ["why", "council-start-igg-below-6", "--format", "json"],
                 ["query", "--list"], ["query", "igg-cutoff-not-4", "--format", "json"],
                 ["query", "criteria-for-children"], ["stats", "--format", "json"], ["space", "--format", "csv"],
-                ["export", "--format", "fhir"]]
+                ["export", "--format", "fhir"], ["export", "--format", "turtle"], ["export", "--format", "jsonld"],
+                ["export", "--format", "ntriples"]]
     assert _rdflib_use(commands) == [(False, 0)] * len(commands)
 
 

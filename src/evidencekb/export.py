@@ -1,63 +1,121 @@
 """Serialise the merged knowledge base, byte-identical across runs on unchanged data.
 
-Blank nodes get canonical labels (rdflib.compare), N-Triples lines are sorted, and the export says
-which version of evidencekb made it (a `dcat:Dataset` node with `owl:versionInfo`). `serialize` is the
-one Turtle/JSON-LD/N-Triples writer; the site's downloads use it too.
-
-rdflib is needed here (and `export` parses the Turtle with it): blank-node canonicalisation, the Turtle
-layout and the compacted JSON-LD of the published files are rdflib's, and they must stay byte-identical.
+pyoxigraph writes every format, from the process's one store (`evidencekb.rdf.cache.knowledge_store`):
+rdflib is not imported. Determinism is ours: blank nodes get canonical labels (RDFC-1.0, through
+`pyoxigraph.Dataset.canonicalize`), triples are written in a fixed order (subject, `rdf:type` first,
+predicate, object), and the prefixes in alphabetical order. JSON-LD is pyoxigraph's expanded form
+compacted with the project's prefixes only (`compact_jsonld`). The export says which version of
+evidencekb made it (a `dcat:Dataset` node with `owl:versionInfo`). `serialize` is the one
+Turtle/JSON-LD/N-Triples writer; the site's downloads use it too.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.compare import to_canonical_graph
-from rdflib.namespace import DCAT, DCTERMS, OWL, RDF
+import pyoxigraph as ox
 
 from evidencekb import __version__
-from evidencekb.namespaces import KB, PREFIXES, bind_prefixes
-from evidencekb.rdf.cache import knowledge_base
+from evidencekb.namespaces import PREFIXES
+from evidencekb.rdf.cache import knowledge_store
 
-FORMATS = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt"}
-DATASET = KB["knowledge-base"]
+FORMATS = {"turtle": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD, "ntriples": ox.RdfFormat.N_TRIPLES}
+DATASET = PREFIXES["kb"] + "knowledge-base"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_DCAT_DATASET = "http://www.w3.org/ns/dcat#Dataset"
+_VERSION_INFO = "http://www.w3.org/2002/07/owl#versionInfo"
+_SOURCE = "http://purl.org/dc/terms/source"
 
 
 def export_graph(format_name: str) -> str:
     """The ontology + data graph as Turtle, JSON-LD (compacted with the project's prefixes) or N-Triples."""
-    graph = Graph()
-    graph += knowledge_base()
-    graph.add((DATASET, RDF.type, DCAT.Dataset))
-    graph.add((DATASET, OWL.versionInfo, Literal(__version__)))
-    graph.add((DATASET, DCTERMS.source, URIRef(KB["addendum"])))
-    return serialize(graph, format_name)
+    dataset = ox.NamedNode(DATASET)
+    about = [
+        ox.Triple(dataset, ox.NamedNode(RDF_TYPE), ox.NamedNode(_DCAT_DATASET)),
+        ox.Triple(dataset, ox.NamedNode(_VERSION_INFO), ox.Literal(__version__)),
+        ox.Triple(dataset, ox.NamedNode(_SOURCE), ox.NamedNode(PREFIXES["kb"] + "addendum")),
+    ]
+    return serialize([*(quad.triple for quad in knowledge_store()), *about], format_name)
 
 
-def serialize(source: Graph, format_name: str) -> str:
-    """`source` as `format_name` (a key of FORMATS), canonical blank nodes, in a fixed order."""
-    graph = Graph()
-    bind_prefixes(graph)
-    graph += to_canonical_graph(source)
-    if format_name == "ntriples":
-        lines = sorted(set(graph.serialize(format="nt").splitlines()) - {""})
-        return "\n".join(lines) + "\n"
+def serialize(triples: Iterable[ox.Triple] | ox.Store, format_name: str) -> str:
+    """`triples` (or a store's default graph) as `format_name` (a key of FORMATS): canonical blank
+    nodes, a fixed order of triples and prefixes."""
+    ordered = _canonical_order(triples)
     if format_name == "jsonld":
-        context = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
-        return _sorted_jsonld(graph.serialize(format="json-ld", context=context, auto_compact=True))
-    text = graph.serialize(format=FORMATS[format_name])
-    return text if text.endswith("\n") else text + "\n"
+        return compact_jsonld(ox.serialize(ordered, format=ox.RdfFormat.JSON_LD).decode("utf-8"))
+    if format_name == "ntriples":
+        return ox.serialize(ordered, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    return _turtle(ordered)
 
 
-def _sorted_jsonld(text: str) -> str:
-    """JSON-LD with nodes ordered by @id and every list of values in a fixed order (rdflib follows set order)."""
+def _canonical_order(triples: Iterable[ox.Triple] | ox.Store) -> list[ox.Triple]:
+    quads = (
+        triples.quads_for_pattern(None, None, None, ox.DefaultGraph())
+        if isinstance(triples, ox.Store)
+        else (ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    )
+    dataset = ox.Dataset(quads)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return sorted(
+        (quad.triple for quad in dataset),
+        key=lambda t: (str(t.subject), t.predicate.value != RDF_TYPE, str(t.predicate), str(t.object)),
+    )
 
-    def order(value: object) -> object:
-        if isinstance(value, dict):
-            return {key: order(item) for key, item in sorted(value.items())}
-        if isinstance(value, list):
-            items = [order(item) for item in value]
-            return sorted(items, key=lambda item: json.dumps(item, ensure_ascii=False, sort_keys=True))
-        return value
 
-    return json.dumps(order(json.loads(text)), ensure_ascii=False, indent=2) + "\n"
+def _turtle(ordered: list[ox.Triple]) -> str:
+    """Turtle with the prefixes sorted (pyoxigraph writes them in hash order) and a blank line per subject."""
+    body = ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES).decode("utf-8").splitlines()
+    lines = [f"@prefix {prefix}: <{iri}> ." for prefix, iri in sorted(PREFIXES.items())]
+    for line in body:
+        if line.startswith("@prefix "):
+            continue
+        if not line.startswith(("\t", " ")):
+            lines.append("")
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def _curie(iri: str) -> str:
+    """`iri` as prefix:local with the longest matching project prefix, or unchanged."""
+    best = ""
+    for prefix, namespace in PREFIXES.items():
+        local = iri[len(namespace):]
+        if iri.startswith(namespace) and local and not local.startswith("//") and len(namespace) > len(best):
+            best, curie = namespace, f"{prefix}:{local}"
+    return curie if best else iri
+
+
+def _compact_value(value: dict[str, str]) -> object:
+    if set(value) == {"@id"}:
+        return {"@id": _curie(value["@id"])}
+    if set(value) == {"@value"}:
+        return value["@value"]  # an xsd:string literal
+    if "@type" in value:
+        return {**value, "@type": _curie(value["@type"])}
+    return value
+
+
+def _one_or_many(values: list[object]) -> object:
+    ordered = sorted(values, key=lambda item: json.dumps(item, ensure_ascii=False, sort_keys=True))
+    return ordered[0] if len(ordered) == 1 else ordered
+
+
+def compact_jsonld(expanded: str) -> str:
+    """Expanded JSON-LD compacted with a context of the project's prefixes only (JSON-LD 1.1 compaction
+    for that context: compact IRIs, `@type` for `rdf:type`, plain strings, single values unwrapped),
+    nodes ordered by `@id`, values in a fixed order."""
+    nodes = []
+    for node in json.loads(expanded):
+        compacted: dict[str, object] = {"@id": _curie(node["@id"])}
+        for key, values in node.items():
+            if key == "@id":
+                continue
+            if key == RDF_TYPE and all(set(v) == {"@id"} for v in values):
+                compacted["@type"] = _one_or_many([_curie(v["@id"]) for v in values])
+            else:
+                compacted[_curie(key)] = _one_or_many([_compact_value(v) for v in values])
+        nodes.append(dict(sorted(compacted.items())))
+    document = {"@context": dict(sorted(PREFIXES.items())), "@graph": sorted(nodes, key=lambda n: str(n["@id"]))}
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

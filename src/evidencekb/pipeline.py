@@ -6,6 +6,7 @@ import sys
 import time
 from pathlib import Path
 
+from evidencekb import parallel
 from evidencekb.errors import InputError
 from evidencekb.sparql.remote import DEFAULT_GRAPH, DEFAULT_TIMEOUT, check_graph_iri, check_url
 from evidencekb.store.load import (
@@ -22,22 +23,54 @@ class InvalidDataError(InputError):
     exit_code = 1
 
 
+class _Invalid(Exception):
+    """The validation running beside the site build found violations: the site is not published."""
+
+
 def run_main_job(site_out: Path | None = None) -> int:
+    """Validate, print Tables 3-1 and 3-2, build the site; exit 1 (nothing published) on violations.
+
+    Validation (pyshacl) runs beside the tables and the site, in a forked process
+    (`evidencekb.parallel`); the new site replaces the old one only once the data is known to conform.
+    """
     from evidencekb.checks.validate import validate_paths
+    from evidencekb.rdf.cache import knowledge_store
     from evidencekb.site.build import build_site
     from evidencekb.tables import render_table
 
+    knowledge_store()  # parsed once, before the fork: syntax errors are reported here, once
     print("[1/3] Validating data/ against the ontology and SHACL shapes …", file=sys.stderr)
-    report = validate_paths()
-    print(report.to_text())
-    if not report.conforms:
+    validation = parallel.start(validate_paths, "validate")
+    reported: list[bool] = []
+
+    def conforms() -> bool:
+        report = validation.result()
+        if not reported:
+            print(report.to_text(), flush=True)
+            reported.append(True)
+        return report.conforms
+
+    def gate() -> None:
+        if not conforms():
+            raise _Invalid
+
+    try:
+        print("[2/3] Regenerating Tables 3-1 and 3-2 from the graph …", file=sys.stderr)
+        for table_id in ("3-1", "3-2"):
+            print(render_table(table_id, "text", "da"), flush=True)
+        print("[3/3] Building the site …", file=sys.stderr)
+        folder = build_site(site_out, gate=gate)
+    except _Invalid:
         print("Stopping: fix the violations above, then run 'evidencekb build' again.", file=sys.stderr)
         return 1
-    print("[2/3] Regenerating Tables 3-1 and 3-2 from the graph …", file=sys.stderr)
-    for table_id in ("3-1", "3-2"):
-        print(render_table(table_id, "text", "da"))
-    print("[3/3] Building the site …", file=sys.stderr)
-    print(f"Site built in {build_site(site_out)}")
+    except Exception:
+        if not conforms():  # the data's violations explain a failure better than the step that tripped on them
+            print("Stopping: fix the violations above, then run 'evidencekb build' again.", file=sys.stderr)
+            return 1
+        raise
+    finally:
+        validation.stop()
+    print(f"Site built in {folder}")
     return 0
 
 

@@ -126,7 +126,7 @@ def _export(args: argparse.Namespace) -> int:
 
         content = export_text()
     else:
-        from evidencekb.export import export_graph  # rdflib: the graph formats only
+        from evidencekb.export import export_graph
 
         content = export_graph(args.format)
     if args.out is not None:

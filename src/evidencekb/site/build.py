@@ -8,9 +8,10 @@ Mermaid from site/node_modules, our JS and CSS from site/assets), write the down
 and JSON-LD, the FHIR R5 Bundle, tables as CSV), run `mkdocs build` in strict mode. Only then is the new
 site swapped into place (`evidencekb.site.outdir`): a failure at any step leaves the previous site untouched.
 
-The pages read the graph through the one pyoxigraph engine, as light terms. The rdflib graph of the
-knowledge base is still parsed, for one job only: the Turtle and JSON-LD downloads (`evidencekb.export`,
-rdflib's canonical serialisation); `build` parses it anyway for pyshacl and shares it.
+Everything the languages share — the audit, the decision space's cells, the serialised graph — is
+computed once, before the languages are built side by side (`evidencekb.parallel`: forked processes
+that inherit it). The pages and the downloads read the graph through the process's one pyoxigraph
+store, as light terms: the site never parses with rdflib.
 """
 
 from __future__ import annotations
@@ -26,15 +27,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rdflib import Graph
-
-from evidencekb import messages, project
+from evidencekb import messages, parallel, project
 from evidencekb.checks.audit import collect_findings
 from evidencekb.errors import EvidenceKBError, InputError
 from evidencekb.export import serialize
-from evidencekb.rdf.cache import knowledge_base
 from evidencekb.revision.space import build_space, decided_cells
 from evidencekb.site.context import PageContext
 from evidencekb.site.model import SiteModel
@@ -43,8 +41,11 @@ from evidencekb.site.pages import build_pages, changes
 from evidencekb.site.pages.other import PAGE_MAP
 from evidencekb.site.tables import TableSource
 from evidencekb.sparql.core import Engine
-from evidencekb.sparql.engines import local_engine
+from evidencekb.sparql.engines import get_engine, local_engine
 from evidencekb.tables import TABLE_IDS
+
+if TYPE_CHECKING:
+    from rdflib import Graph
 
 LANGUAGES = ("da", "en")  # the first is the default language, at the site root; the others in <lang>/
 # (source under site/node_modules, destination under the docs folder)
@@ -95,17 +96,18 @@ def _intro(lang: str) -> str:
     return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
-def generate_docs(docs: Path, graph: Graph, lang: str = "da", *, engine: Engine | None = None,
+def generate_docs(docs: Path, graph: Graph | None = None, lang: str = "da", *, engine: Engine | None = None,
                   audit: Callable[[], list[Any]] | None = None, since: dict[str, Any] | None = None,
                   space: Callable[[str], Any] | None = None,
                   serialised: Callable[[str], str] | None = None) -> dict[str, str]:
     """Write every generated page, asset and download of one language into `docs`; return {path: Markdown}
-    (and the FHIR Bundle download, JSON, which the Downloads page generates with its link). `since`: an
+    (and the FHIR Bundle download, JSON, which the Downloads page generates with its link). The graph is
+    `engine`'s, else `graph` (an rdflib graph, for tests), else the project's knowledge base. `since`: an
     `evidencekb diff` result, for the "What changed" page. `audit`, `space` and `serialised` (the graph in
     an RDF format) are computed once per build and shared by its languages."""
-    engine = engine or local_engine(graph, "oxigraph")
+    engine = engine or _engine(graph)
     if audit is None:
-        audit = functools.cache(functools.partial(collect_findings, graph=graph, engine=engine))
+        audit = functools.cache(functools.partial(collect_findings, engine=engine))
     model = SiteModel(engine, lang)
     ctx = PageContext(model, TableSource(engine, lang), audit, space)
     with _step(f"generating pages from the graph ({lang})"):
@@ -120,8 +122,18 @@ def generate_docs(docs: Path, graph: Graph, lang: str = "da", *, engine: Engine 
     with _step(f"copying browser assets and writing downloads ({lang})"):
         _copy_assets(docs)
         _write_page_map(docs / PAGE_MAP, model)
-        _write_downloads(docs / "downloads", serialised or functools.partial(serialize, graph), ctx.tables)
+        _write_downloads(docs / "downloads", serialised or functools.partial(serialize, _store(engine)), ctx.tables)
     return pages
+
+
+def _engine(graph: Graph | None) -> Engine:
+    """The project's one engine, or one over `graph`."""
+    return local_engine(graph) if graph is not None else get_engine()
+
+
+def _store(engine: Engine) -> Any:
+    """The pyoxigraph store a local engine reads (what the downloads serialise)."""
+    return engine.store  # type: ignore[attr-defined]
 
 
 def page_map(model: SiteModel) -> dict[str, str]:
@@ -225,36 +237,55 @@ def run_mkdocs(docs: Path, site_dir: Path, lang: str = "da") -> None:
         logger.removeHandler(collector)
 
 
-def build_site(out: Path | None = None, *, graph: Graph | None = None, since: dict[str, Any] | None = None) -> Path:
+def build_site(out: Path | None = None, *, graph: Graph | None = None, since: dict[str, Any] | None = None,
+               gate: Callable[[], None] | None = None) -> Path:
     """Build the site into `out` (default build/site) atomically; return the folder.
 
-    `graph` replaces the project's knowledge base (tests use small fixture graphs); `since` (an
-    `evidencekb diff` result) adds the page "What changed".
+    `graph` (an rdflib graph) replaces the project's knowledge base (tests use small fixture graphs);
+    `since` (an `evidencekb diff` result) adds the page "What changed"; `gate` is called when the site
+    is built, before it replaces `out`: if it raises, `out` is left as it was (`build` waits there for
+    its validation).
     """
     out = check_out(Path(out) if out is not None else project.current().build / "site")
     prepare_parent(out)
     started = time.perf_counter()
-    if graph is None:
-        with _step("loading the knowledge base"):
-            graph = knowledge_base()
+    with _step("loading the knowledge base"):
+        engine = _engine(graph)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}-build-", dir=out.parent))
     try:
-        built = work / "site"
         with _graph_out_of_gc():
-            engine = local_engine(graph, "oxigraph")
-            audit = functools.cache(functools.partial(collect_findings, graph=graph, engine=engine))
-            decided = functools.cache(decided_cells)
-            space = functools.cache(lambda lang: build_space(lang=lang, decided=decided()))
-            serialised = functools.cache(functools.partial(serialize, graph))
-            for lang in LANGUAGES:
-                docs = work / f"docs-{lang}"
-                generate_docs(docs, graph, lang, engine=engine, audit=audit, since=since, space=space,
-                              serialised=serialised)
-                with _step(f"running mkdocs build (strict, {lang})"):
-                    run_mkdocs(docs, built if lang == LANGUAGES[0] else built / lang, lang)
+            shared = _shared(engine)
+            parallel.run_all([(f"site ({lang})", functools.partial(_build_language, work, lang, engine, shared, since))
+                              for lang in LANGUAGES])
+        built = work / f"site-{LANGUAGES[0]}"
+        for lang in LANGUAGES[1:]:
+            (work / f"site-{lang}").rename(built / lang)
+        if gate is not None:
+            gate()
         mark(built)
         swap(built, out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     _progress(f"built {out} in {time.perf_counter() - started:.1f} s")
     return out
+
+
+def _shared(engine: Engine) -> dict[str, Any]:
+    """What every language reads, computed once before the languages are built side by side."""
+    with _step("auditing the graph and computing the decision space"):
+        decided = decided_cells()
+        return {
+            "audit": collect_findings(engine=engine),
+            "space": {lang: build_space(lang=lang, decided=decided) for lang in LANGUAGES},
+            "serialised": {name: serialize(_store(engine), name) for name in ("turtle", "jsonld")},
+        }
+
+
+def _build_language(work: Path, lang: str, engine: Engine, shared: dict[str, Any],
+                    since: dict[str, Any] | None) -> None:
+    """Pages, assets and downloads of `lang` in work/docs-<lang>, built by MkDocs into work/site-<lang>."""
+    docs = work / f"docs-{lang}"
+    generate_docs(docs, lang=lang, engine=engine, audit=lambda: shared["audit"], since=since,
+                  space=shared["space"].__getitem__, serialised=shared["serialised"].__getitem__)
+    with _step(f"running mkdocs build (strict, {lang})"):
+        run_mkdocs(docs, work / f"site-{lang}", lang)
