@@ -17,7 +17,7 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from evidencekb import __version__
-from evidencekb.namespaces import PREFIXES
+from evidencekb.namespaces import PREFIXES, curie
 from evidencekb.rdf.cache import knowledge_store
 
 FORMATS = {"turtle": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD, "ntriples": ox.RdfFormat.N_TRIPLES}
@@ -77,23 +77,13 @@ def _turtle(ordered: list[ox.Triple]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _curie(iri: str) -> str:
-    """`iri` as prefix:local with the longest matching project prefix, or unchanged."""
-    best = ""
-    for prefix, namespace in PREFIXES.items():
-        local = iri[len(namespace):]
-        if iri.startswith(namespace) and local and not local.startswith("//") and len(namespace) > len(best):
-            best, curie = namespace, f"{prefix}:{local}"
-    return curie if best else iri
-
-
 def _compact_value(value: dict[str, str]) -> object:
     if set(value) == {"@id"}:
-        return {"@id": _curie(value["@id"])}
+        return {"@id": curie(value["@id"])}
     if set(value) == {"@value"}:
         return value["@value"]  # an xsd:string literal
     if "@type" in value:
-        return {**value, "@type": _curie(value["@type"])}
+        return {**value, "@type": curie(value["@type"])}
     return value
 
 
@@ -108,14 +98,14 @@ def compact_jsonld(expanded: str) -> str:
     nodes ordered by `@id`, values in a fixed order."""
     nodes = []
     for node in json.loads(expanded):
-        compacted: dict[str, object] = {"@id": _curie(node["@id"])}
+        compacted: dict[str, object] = {"@id": curie(node["@id"])}
         for key, values in node.items():
             if key == "@id":
                 continue
             if key == RDF_TYPE and all(set(v) == {"@id"} for v in values):
-                compacted["@type"] = _one_or_many([_curie(v["@id"]) for v in values])
+                compacted["@type"] = _one_or_many([curie(v["@id"]) for v in values])
             else:
-                compacted[_curie(key)] = _one_or_many([_compact_value(v) for v in values])
+                compacted[curie(key)] = _one_or_many([_compact_value(v) for v in values])
         nodes.append(dict(sorted(compacted.items())))
     document = {"@context": dict(sorted(PREFIXES.items())), "@graph": sorted(nodes, key=lambda n: str(n["@id"]))}
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

@@ -14,10 +14,10 @@ OLD and NEW are project folders or git revisions of the repository holding the c
 
 Exit status (CLI): 0 nothing changed, 1 something changed, 2 bad input.
 
-rdflib stays here on purpose: ``entities`` compares the two whole graphs node by node in rdflib's
-notation (CURIEs from its namespace manager, ``Literal.n3``, blank nodes folded into their owner), so
-`diff` parses both revisions with rdflib (`rdf.cache.knowledge_base`). Tables and decisions are read
-through the one pyoxigraph engine like every other command.
+Every part reads the revisions through pyoxigraph (`rdf.cache.knowledge_store`, one store per
+revision): `diff` never imports rdflib. ``entities`` writes terms in the project's notation: IRIs as
+CURIEs of the project's prefixes (`namespaces.curie`, else ``<iri>``), literals quoted with their
+language or CURIE datatype (``"4"^^xsd:integer``).
 """
 
 from __future__ import annotations
@@ -26,67 +26,82 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS
+import pyoxigraph as ox
 
 from evidencekb import messages, project
 from evidencekb.errors import InputError
-from evidencekb.namespaces import kb
-from evidencekb.rdf.cache import knowledge_base
+from evidencekb.namespaces import PREFIXES, curie, kb
+from evidencekb.rdf.cache import knowledge_store
 from evidencekb.recommend.batch import read_batch, recommend_records
 from evidencekb.revision.dimensions import derive_dimensions, merge_dimensions
 from evidencekb.revision.evaluate import evaluate_cells
 from evidencekb.revision.workspace import materialise, queries_from, using
 from evidencekb.tables import TABLE_IDS, table_data
+from evidencekb.terms import Literal
+
+RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
+LABELS = (ox.NamedNode(PREFIXES["rdfs"] + "label"), ox.NamedNode(PREFIXES["skos"] + "prefLabel"))
+XSD_STRING = PREFIXES["xsd"] + "string"
 
 # --- entities ----------------------------------------------------------------------------------
 
 
-def _term(graph: Graph, term: Any, seen: frozenset = frozenset()) -> str:
-    if isinstance(term, BNode):
+def _pairs(store: ox.Store, subject: ox.NamedNode | ox.BlankNode) -> list[tuple[ox.NamedNode, object]]:
+    return [(q.predicate, q.object) for q in store.quads_for_pattern(subject, None, None, ox.DefaultGraph())]
+
+
+def _iri(iri: str) -> str:
+    short = curie(iri)
+    return short if short != iri else f"<{iri}>"
+
+
+def _term(store: ox.Store, term: object, seen: frozenset = frozenset()) -> str:
+    """A term in the project's notation; a blank node as the description it stands for."""
+    if isinstance(term, ox.BlankNode):
         if term in seen:
             return "[…]"
-        inner = sorted(f"{_term(graph, p)} {_term(graph, o, seen | {term})}" for p, o in graph.predicate_objects(term))
+        inner = sorted(f"{_term(store, p)} {_term(store, o, seen | {term})}" for p, o in _pairs(store, term))
         return "[" + "; ".join(inner) + "]"
-    if isinstance(term, URIRef):
-        try:
-            return graph.namespace_manager.normalizeUri(term)
-        except Exception:  # noqa: BLE001 – an IRI rdflib cannot abbreviate is shown in full
-            return f"<{term}>"
-    if isinstance(term, Literal):
-        return term.n3(graph.namespace_manager)
+    if isinstance(term, ox.NamedNode):
+        return _iri(term.value)
+    if isinstance(term, ox.Literal):
+        quoted = Literal(term.value).n3()
+        if term.language:
+            return f"{quoted}@{term.language}"
+        datatype = term.datatype.value
+        return quoted if datatype == XSD_STRING else f"{quoted}^^{_iri(datatype)}"
     return str(term)
 
 
-def _describe(graph: Graph) -> dict[URIRef, dict[str, set[str]]]:
-    out: dict[URIRef, dict[str, set[str]]] = {}
-    for subject in set(graph.subjects()):
-        if not isinstance(subject, URIRef):
-            continue
-        props: dict[str, set[str]] = {}
-        for p, o in graph.predicate_objects(subject):
-            props.setdefault(_term(graph, p), set()).add(_term(graph, o))
-        out[subject] = props
+def _describe(store: ox.Store) -> dict[str, dict[str, set[str]]]:
+    out: dict[str, dict[str, set[str]]] = {}
+    for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+        if isinstance(quad.subject, ox.NamedNode):
+            values = out.setdefault(quad.subject.value, {}).setdefault(_term(store, quad.predicate), set())
+            values.add(_term(store, quad.object))
     return out
 
 
-def _label(graph: Graph, node: URIRef) -> str:
-    labels = list(graph.objects(node, RDFS.label)) or list(graph.objects(node, SKOS.prefLabel))
-    english = [x for x in labels if isinstance(x, Literal) and x.language == "en"]
-    chosen = english or labels
-    return str(sorted(chosen, key=str)[0]) if chosen else ""
+def _label(store: ox.Store, node: str) -> str:
+    for predicate in LABELS:
+        labels = [q.object for q in store.quads_for_pattern(ox.NamedNode(node), predicate, None, ox.DefaultGraph())]
+        if labels:
+            english = [x for x in labels if isinstance(x, ox.Literal) and x.language == "en"]
+            return sorted(x.value if isinstance(x, ox.Literal) else str(x) for x in english or labels)[0]
+    return ""
 
 
-def _kind(graph: Graph, node: URIRef) -> str:
-    types = sorted(_term(graph, t) for t in graph.objects(node, RDF.type))
+def _kind(store: ox.Store, node: str) -> str:
+    types = sorted(_term(store, q.object)
+                   for q in store.quads_for_pattern(ox.NamedNode(node), RDF_TYPE, None, ox.DefaultGraph()))
     preferred = [t for t in types if t.startswith("ekb:")]
     return (preferred or types or ["(untyped)"])[0]
 
 
-def entity_changes(old: Graph, new: Graph) -> list[dict[str, Any]]:
+def entity_changes(old: ox.Store, new: ox.Store) -> list[dict[str, Any]]:
     before, after = _describe(old), _describe(new)
     out = []
-    for node in sorted(set(before) | set(after), key=str):
+    for node in sorted(set(before) | set(after)):
         a, b = before.get(node), after.get(node)
         if a == b:
             continue
@@ -96,9 +111,9 @@ def entity_changes(old: Graph, new: Graph) -> list[dict[str, Any]]:
             {"property": prop, "before": sorted(a.get(prop, set())), "after": sorted(b.get(prop, set()))}
             for prop in sorted(set(a) | set(b)) if a.get(prop, set()) != b.get(prop, set())
         ]
-        graph = new if change != "removed" else old
-        out.append({"entity": str(node), "label": _label(graph, node) or _label(old, node),
-                    "kind": _kind(graph, node), "change": change, "properties": properties})
+        store = new if change != "removed" else old
+        out.append({"entity": node, "label": _label(store, node) or _label(old, node),
+                    "kind": _kind(store, node), "change": change, "properties": properties})
     out.sort(key=lambda e: (e["kind"], e["entity"]))
     return out
 
@@ -207,12 +222,12 @@ def diff(old_spec: str, new_spec: str, patients: Path | None = None) -> dict[str
 
 def _compare(old_root: Path, new_root: Path, records: list | None, patients: Path | None) -> dict[str, Any]:
     with using(old_root) as old_project:
-        old_graph = knowledge_base()
+        old_graph = knowledge_store()
         old_tables = _tables()
         old_dims = derive_dimensions()
         old_queries = _fingerprint(old_project.queries)
     with using(new_root) as new_project:
-        new_graph = knowledge_base()
+        new_graph = knowledge_store()
         new_tables = _tables()
         new_dims = derive_dimensions()
         new_queries = _fingerprint(new_project.queries)
