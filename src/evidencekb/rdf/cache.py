@@ -2,7 +2,7 @@
 
 `knowledge_store()` — ontology + data in one pyoxigraph store, straight from the Turtle files: what
 every query engine of the process reads. The rdflib graphs (`project_ontology`, `project_data`,
-`knowledge_base`) are parsed only when something asks for them (pyshacl, export, the rdflib engine).
+`knowledge_base`) are parsed only when something asks for them (pyshacl, the rdflib reference engine).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def project_data() -> Graph:
 
 
 def knowledge_base() -> Graph:
-    """The current project's ontology + data merged as an rdflib graph (for pyshacl, export, audit)."""
+    """The current project's ontology + data merged as an rdflib graph (for the rdflib reference engine)."""
     return _merged(project.current())
 
 
