@@ -110,3 +110,10 @@ def test_build_does_not_publish_when_validation_fails(invalid_project: Path, mon
     assert "fix the violations" in captured.err
     assert (out / "index.html").read_text(encoding="utf-8") == "old site", "the old site stays in place"
     assert sorted(p.name for p in invalid_project.iterdir() if p.name.startswith(".")) == [], "no work folder left"
+
+
+def test_a_job_may_start_jobs_of_its_own() -> None:
+    def outer() -> list[int]:
+        return parallel.run_all([("inner", lambda: 2), ("inner 2", lambda: 3)])
+
+    assert parallel.run_all([("outer", outer)]) == [[2, 3]]

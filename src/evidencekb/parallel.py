@@ -66,7 +66,7 @@ class Job(Generic[T]):
             return
         context = multiprocessing.get_context("fork")
         receiving, sending = context.Pipe(duplex=False)
-        self._process = context.Process(target=_run_child, args=(job, sending), name=label, daemon=True)
+        self._process = context.Process(target=_run_child, args=(job, sending), name=label)
         self._process.start()
         sending.close()
         self._connection = receiving
