@@ -1,6 +1,6 @@
 """Benchmark whole `evidencekb` processes: start-up, loading the knowledge base, one answer.
 
-Run: .venv/bin/python benchmarks/process_start.py [--repeat 7] [--src DIR ...]
+Run: .venv/bin/python benchmarks/process_start.py [--repeat 7] [--src DIR ...] [--only build ...]
 Each command runs `--repeat` times as a fresh process (`python -m evidencekb …`, one warm-up first);
 the median wall-clock time is printed as a Markdown table. Give several `--src` folders (e.g. this
 tree's `src` and another checkout's) to compare versions on the same machine in the same minutes.
@@ -40,6 +40,9 @@ def commands(patient: Path) -> dict[str, list[str]]:
         "table 3-1": ["table", "3-1"],
         "query high-quality-routine-bispecific": ["query", "high-quality-routine-bispecific"],
         "--help": ["--help"],
+        "validate": ["validate"],
+        "export --format turtle": ["export", "--format", "turtle"],
+        "build": ["build", "--out", str(patient.parent / "site")],
     }
 
 
@@ -85,6 +88,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--src", type=Path, action="append", help="package source folder(s) (default: ./src)")
+    parser.add_argument("--only", action="append", metavar="COMMAND",
+                        help="measure only these commands (e.g. --only build --only validate; default: all)")
     args = parser.parse_args()
     sources = [s.resolve() for s in (args.src or [ROOT / "src"])]
     with tempfile.TemporaryDirectory() as folder:
@@ -94,6 +99,8 @@ def main() -> None:
         print("| command | " + " | ".join(str(s) for s in sources) + " |")
         print("|---|" + "---|" * len(sources))
         for label, argv in commands(patient).items():
+            if args.only and label not in args.only:
+                continue
             cells = []
             for src in sources:
                 run_once(src, argv)  # warm-up (file cache, .pyc)
