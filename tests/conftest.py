@@ -26,6 +26,24 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_site(tmp_path_factory.mktemp("site") / "site")
 
 
+@pytest.fixture
+def stub_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A site build that writes one page per language: no graph, no MkDocs (the jobs around it run)."""
+    import evidencekb.site.build as site_module
+
+    def docs(folder: Path, graph: object = None, lang: str = "da", **options: object) -> dict[str, str]:
+        folder.mkdir(parents=True, exist_ok=True)
+        return {}
+
+    def mkdocs(folder: Path, site_dir: Path, lang: str = "da") -> None:
+        site_dir.mkdir(parents=True)
+        (site_dir / "index.html").write_text("new site", encoding="utf-8")
+
+    monkeypatch.setattr(site_module, "generate_docs", docs)
+    monkeypatch.setattr(site_module, "run_mkdocs", mkdocs)
+    monkeypatch.setattr(site_module, "_shared", lambda engine: {"audit": [], "space": {}, "serialised": {}})
+
+
 @pytest.fixture(autouse=True)
 def _discovered_project() -> None:
     """Each test starts on the project of the current directory, whatever `--project` a test used."""

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-import evidencekb.site.build as site_module
 from evidencekb import parallel
 from evidencekb.cli import main
 from evidencekb.errors import EvidenceKBError, InputError
@@ -84,22 +83,8 @@ def invalid_project(tmp_path: Path) -> Path:
     return copy
 
 
-def test_build_does_not_publish_when_validation_fails(invalid_project: Path, monkeypatch: pytest.MonkeyPatch,
+def test_build_does_not_publish_when_validation_fails(invalid_project: Path, stub_build: None,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    built: list[str] = []
-
-    def stub_docs(folder: Path, graph: object = None, lang: str = "da", **options: object) -> dict[str, str]:
-        folder.mkdir(parents=True, exist_ok=True)
-        return {}
-
-    def stub_mkdocs(folder: Path, site_dir: Path, lang: str = "da") -> None:
-        site_dir.mkdir(parents=True)
-        (site_dir / "index.html").write_text("new site", encoding="utf-8")
-        built.append(lang)
-
-    monkeypatch.setattr(site_module, "generate_docs", stub_docs)
-    monkeypatch.setattr(site_module, "run_mkdocs", stub_mkdocs)
-    monkeypatch.setattr(site_module, "_shared", lambda engine: {"audit": [], "space": {}, "serialised": {}})
     out = invalid_project / "published"
     out.mkdir()
     (out / MARKER).write_text("", encoding="utf-8")

@@ -12,27 +12,9 @@ from pathlib import Path
 
 import pytest
 
-import evidencekb.site.build as site_module
 from evidencekb import project
 from evidencekb.cli import main
 from evidencekb.site.outdir import MARKER
-
-
-@pytest.fixture
-def stub_build(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A build that writes one page: no graph, no MkDocs."""
-
-    def docs(folder: Path, graph: object = None, lang: str = "da", **options: object) -> dict[str, str]:
-        folder.mkdir(parents=True, exist_ok=True)
-        return {}
-
-    def mkdocs(folder: Path, site_dir: Path, lang: str = "da") -> None:
-        site_dir.mkdir(parents=True)
-        (site_dir / "index.html").write_text("new site", encoding="utf-8")
-
-    monkeypatch.setattr(site_module, "generate_docs", docs)
-    monkeypatch.setattr(site_module, "run_mkdocs", mkdocs)
-    monkeypatch.setattr(site_module, "_shared", lambda engine: {"audit": [], "space": {}, "serialised": {}})
 
 
 def _run(*argv: str) -> int:
