@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evidencekb import parallel
 from evidencekb.errors import InputError
@@ -15,6 +16,9 @@ from evidencekb.store.load import (
     graph_lines,
     load_graph,
 )
+
+if TYPE_CHECKING:
+    from evidencekb.checks.validate import ValidationReport
 
 
 class InvalidDataError(InputError):
@@ -27,20 +31,26 @@ class _Invalid(Exception):
     """The validation running beside the site build found violations: the site is not published."""
 
 
+def _validate() -> ValidationReport:
+    """pyshacl and the QC queries; imported here, so that only the validating process pays for rdflib."""
+    from evidencekb.checks.validate import validate_paths
+
+    return validate_paths()
+
+
 def run_main_job(site_out: Path | None = None) -> int:
     """Validate, print Tables 3-1 and 3-2, build the site; exit 1 (nothing published) on violations.
 
     Validation (pyshacl) runs beside the tables and the site, in a forked process
     (`evidencekb.parallel`); the new site replaces the old one only once the data is known to conform.
     """
-    from evidencekb.checks.validate import validate_paths
     from evidencekb.rdf.cache import knowledge_store
     from evidencekb.site.build import build_site
     from evidencekb.tables import render_table
 
     knowledge_store()  # parsed once, before the fork: syntax errors are reported here, once
     print("[1/3] Validating data/ against the ontology and SHACL shapes …", file=sys.stderr)
-    validation = parallel.start(validate_paths, "validate")
+    validation = parallel.start(_validate, "validate")
     reported: list[bool] = []
 
     def conforms() -> bool:
