@@ -31,8 +31,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-
-from rdflib import Graph
+from typing import TYPE_CHECKING
 
 from evidencekb.errors import EndpointError, InputError
 from evidencekb.sparql.core import update_text
@@ -44,6 +43,9 @@ from evidencekb.sparql.remote import (
     count_triples,
     post_update,
 )
+
+if TYPE_CHECKING:
+    from rdflib import Graph
 
 #: Default size of one update request. Oxigraph's limit is 128 MiB; smaller requests also keep
 #: each transaction's memory modest on other stores.
