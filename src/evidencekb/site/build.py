@@ -271,14 +271,18 @@ def build_site(out: Path | None = None, *, graph: Graph | None = None, since: di
 
 
 def _shared(engine: Engine) -> dict[str, Any]:
-    """What every language reads, computed once before the languages are built side by side."""
+    """What every language reads, computed once before the languages are built side by side (the
+    decision space's cells in a job of their own, beside the audit and the serialised graph)."""
     with _step("auditing the graph and computing the decision space"):
-        decided = decided_cells()
-        return {
-            "audit": collect_findings(engine=engine),
-            "space": {lang: build_space(lang=lang, decided=decided) for lang in LANGUAGES},
-            "serialised": {name: serialize(_store(engine), name) for name in ("turtle", "jsonld")},
-        }
+        decided = parallel.start(decided_cells, "decision space")
+        try:
+            audit = collect_findings(engine=engine)
+            serialised = {name: serialize(_store(engine), name) for name in ("turtle", "jsonld")}
+            cells = decided.result()
+        finally:
+            decided.stop()
+        return {"audit": audit, "serialised": serialised,
+                "space": {lang: build_space(lang=lang, decided=cells) for lang in LANGUAGES}}
 
 
 def _build_language(work: Path, lang: str, engine: Engine, shared: dict[str, Any],
