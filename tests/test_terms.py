@@ -16,7 +16,7 @@ import pytest
 import rdflib
 
 from evidencekb import terms
-from evidencekb.rdf.terms import from_oxigraph, light, to_oxigraph, to_rdflib
+from evidencekb.rdf.terms import from_oxigraph, light, light_rows, to_oxigraph, to_rdflib
 from evidencekb.sparql.core import QueryResult, query_text
 from evidencekb.sparql.engines import get_engine
 
@@ -69,6 +69,25 @@ def test_query_result_views_agree() -> None:
     assert rows == result.terms and result.terms
     built = QueryResult(result.variables, result.rows)  # from rdflib terms (as the remote engine gives)
     assert built.terms == result.terms and built == result
+
+
+def test_light_rows_never_mix_up_terms_that_look_alike() -> None:
+    """light_rows converts each distinct term once and reuses it: terms with the same text but another kind,
+    datatype or language (or lexical form of the same value) must still come out as themselves."""
+    text = """SELECT ?a ?b WHERE { VALUES (?a ?b) {
+        (<http://x/1> "http://x/1") ("1" "1"@da) ("1"@en 1) ("01"^^<http://www.w3.org/2001/XMLSchema#integer> 1.0)
+        (1.00 UNDEF) (<http://x/1> "1") (true "true") } }"""
+    solutions = list(ox.Store().query(text))
+    expected = [{"a": light(s["a"]), "b": light(s["b"])} for s in solutions]
+    for _ in range(2):  # the second time every term comes from the memo
+        rows = light_rows(["a", "b"], solutions)
+        assert rows == expected
+        assert [(type(r["a"]), getattr(r["a"], "datatype", None), getattr(r["a"], "language", None))
+                for r in rows] == [(type(e["a"]), getattr(e["a"], "datatype", None), getattr(e["a"], "language", None))
+                                   for e in expected]
+    assert type(rows[0]["a"]) is terms.URIRef and type(rows[0]["b"]) is terms.Literal and rows[4]["b"] is None
+    assert rows[2]["b"].datatype == terms.URIRef(terms.XSD_INTEGER) and rows[1]["b"].language == "da"
+    assert rows[1]["a"] != rows[2]["a"] and rows[0]["a"] != rows[0]["b"]
 
 
 def test_both_kinds_of_bound_terms_give_the_same_answer() -> None:

@@ -3,7 +3,8 @@ graph code) and the library's own light terms (`evidencekb.terms`, what the fast
 
 * `from_oxigraph` — the rdflib term the rdflib engine would give (a plain string literal has no
   datatype; repeated IRIs are made once); `to_rdflib` the same from a light term.
-* `light` — a pyoxigraph or rdflib term as a light term (same rule for plain strings).
+* `light` — a pyoxigraph or rdflib term as a light term (same rule for plain strings);
+  `light_rows` — pyoxigraph's query solutions as rows of light terms, each distinct term converted once.
 * `to_oxigraph` — a light or rdflib term as a pyoxigraph term (bound values, copies into a store).
 
 Used by the local engines (results and bound values), `QueryResult` (its two views), `checks.dataset`
@@ -13,6 +14,7 @@ it, not with this module (it costs ~0.14 s of a command's start).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -103,6 +105,36 @@ def light(term: object) -> terms.URIRef | terms.Literal | terms.BNode | None:
     if kind == "BNode":
         return terms.BNode(str(term))
     raise InputError(f"unsupported RDF term {term!r} (RDF-star triples are not supported)")
+
+
+#: pyoxigraph term → its light term. Terms are immutable and a term's light form depends only on the term
+#: (equal pyoxigraph terms: same kind, value, language and datatype), so the rows of every answer share
+#: them; cleared when it grows past `_LIGHT_MEMO_SIZE` (checked once per answer).
+_light_memo: dict[Any, Any] = {}
+_LIGHT_MEMO_SIZE = 1 << 16
+
+
+def light_rows(variables: list[str], solutions: Iterable[Any]) -> list[dict[str, Any]]:
+    """pyoxigraph solutions (each iterates its values in `variables` order, None where unbound) as rows
+    {variable: light term or None}. A large answer repeats a few terms many times: each distinct term is
+    converted once (`_light_memo`), ~10× faster than `light` per value."""
+    memo = _light_memo
+    if len(memo) > _LIGHT_MEMO_SIZE:
+        memo.clear()
+    get = memo.get
+    rows = []
+    for solution in solutions:
+        row = {}
+        for name, value in zip(variables, solution, strict=True):
+            if value is None:
+                row[name] = None
+                continue
+            term = get(value)
+            if term is None:
+                term = memo[value] = light(value)
+            row[name] = term
+        rows.append(row)
+    return rows
 
 
 def to_oxigraph(term: Node) -> ox.NamedNode | ox.Literal | ox.BlankNode:

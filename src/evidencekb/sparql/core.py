@@ -28,7 +28,7 @@ import pyoxigraph as ox
 
 from evidencekb import messages, project
 from evidencekb.errors import InputError
-from evidencekb.rdf.terms import from_oxigraph, light
+from evidencekb.rdf.terms import from_oxigraph, light, light_rows
 from evidencekb.sparql.bind import check_term, query_facts
 from evidencekb.terms import BNode, Literal, URIRef
 
@@ -77,7 +77,7 @@ class QueryResult:
         """The solutions as light terms (`evidencekb.terms`), never loading rdflib for pyoxigraph's."""
         if self._terms is None:
             if self._oxigraph is not None:
-                self._terms = [{name: light(s[name]) for name in self.variables} for s in self._oxigraph]
+                self._terms = light_rows(self.variables, self._oxigraph)
             else:
                 self._terms = [{name: light(value) for name, value in row.items()} for row in self.rows]
         return self._terms
