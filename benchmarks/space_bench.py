@@ -6,7 +6,8 @@ For each factor the cloned data (build/benchmarks/data-xN.nt, generated when mis
 with the project's ontology into one pyoxigraph store (as benchmarks/run.py does: parsing ×100 with
 rdflib would take minutes and is not what is measured), and that engine answers every query of
 `build_space`, whose steps are timed one by one: deriving the dimensions (3 SPARQL queries), deciding the
-cells for the council (recommend, 2 queries per 2,500 cells), for the sources (compare's query, one
+cells for the council (the cells' patient facts, made once and shared by the three
+evaluations; recommend, 2 queries per 2,500 cells), for the sources (compare's query, one
 per 1,000 distinct patients), the raw rule matches (start.rq/stop.rq, for overlaps) and the findings.
 Prints a Markdown table (one row per factor) for benchmarks/RESULTS.md.
 """
@@ -27,6 +28,7 @@ from evidencekb.rdf.cache import project_ontology
 from evidencekb.revision.cells import make_cells
 from evidencekb.revision.dimensions import derive_dimensions
 from evidencekb.revision.evaluate import (
+    cell_facts,
     evaluate_council,
     evaluate_matches,
     evaluate_sources,
@@ -78,9 +80,10 @@ def run_steps(factor: int, engine: object, step, times: dict[str, float]):  # ty
     dims = step("dimensions", derive_dimensions)
     six = six_month_date(dims)
     cells = step("make cells", lambda: make_cells(dims, six))
-    step("council", lambda: evaluate_council(cells))
-    step("sources", lambda: evaluate_sources(cells))
-    step("matches", lambda: evaluate_matches(cells))
+    facts = step("patient facts", lambda: cell_facts(cells))
+    step("council", lambda: evaluate_council(cells, facts=facts))
+    step("sources", lambda: evaluate_sources(cells, facts=facts))
+    step("matches", lambda: evaluate_matches(cells, facts=facts))
 
     def findings() -> Space:
         space = Space(dims, cells, rule_info(engine))
@@ -103,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scales", default="1,10,100")
     args = parser.parse_args(argv)
     rows = [measure(int(f)) for f in args.scales.split(",")]
-    steps = ("load", "dimensions", "make cells", "council", "sources", "matches", "find", "total")
+    steps = ("load", "dimensions", "make cells", "patient facts", "council", "sources", "matches", "find", "total")
     print("| scale | triples | rules cut | publications | cells | findings | " + " | ".join(steps) + " |")
     print("|---" * (6 + len(steps)) + "|")
     for row in rows:

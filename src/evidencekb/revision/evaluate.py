@@ -12,10 +12,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from evidencekb.errors import EvidenceKBError
+from evidencekb.errors import EndpointError, EvidenceKBError
 from evidencekb.namespaces import ekb
 from evidencekb.recommend.batch import recommend_records
 from evidencekb.recommend.evaluate import recommender
+from evidencekb.recommend.facts import Facts
 from evidencekb.recommend.patient import parse_patient
 from evidencekb.revision.cells import Cell, make_cells, representative_patient
 from evidencekb.revision.dimensions import Dimension, Piece
@@ -51,9 +52,29 @@ def six_month_date(dims: dict[str, Dimension], endpoint: str | None = None, grap
     return date.fromisoformat(answer["six_month_date"])
 
 
-def evaluate_council(cells: Sequence[Cell], endpoint: str | None = None, graph: str | None = None) -> None:
-    """The council's start and stop decision for every cell (recommend, in batches)."""
-    answers = _council_answers([c.patient for c in cells], endpoint, graph)
+def cell_facts(cells: Sequence[Cell], endpoint: str | None = None, graph: str | None = None) -> list[Facts] | None:
+    """Every cell's patient facts (`recommend`'s), made once and shared by the three evaluations; None when a
+    representative patient does not parse (then each evaluation takes its own path, which reports the error
+    as before)."""
+    rec = recommender(endpoint, graph)
+    try:
+        return [rec.facts(parse_patient(cell.patient)) for cell in cells]
+    except EndpointError:
+        raise
+    except Exception:  # noqa: BLE001 – evaluate_council's own path raises the error with the patient's number
+        return None
+
+
+def evaluate_council(cells: Sequence[Cell], endpoint: str | None = None, graph: str | None = None,
+                     facts: Sequence[Facts] | None = None) -> None:
+    """The council's start and stop decision for every cell (recommend, in batches; `facts`: `cell_facts`)."""
+    answers: list[Any] | None = None
+    if facts is not None:
+        answers = recommender(endpoint, graph).evaluate_each(facts, "en")
+        if any(isinstance(answer, BaseException) for answer in answers):
+            answers = None  # recommend_records words the error of that patient
+    if answers is None:
+        answers = _council_answers([c.patient for c in cells], endpoint, graph)
     for cell, answer in zip(cells, answers, strict=True):
         cell.council = {"start": answer["start"]["decision"], "stop": answer["stop"]["decision"],
                         "rule": answer["start"]["rule"], "stop_rule": answer["stop"]["rule"],
@@ -98,21 +119,23 @@ _KEY_VARIABLES = ("population", "therapyClass", "igg", "infections", "monthsSinc
 _NOT_DECIDING = ("population", "therapy")
 
 
-def evaluate_sources(cells: Sequence[Cell], endpoint: str | None = None, graph: str | None = None) -> None:
-    """Every publication's verdict for every cell: compare's query, one query per chunk of distinct patients."""
+def evaluate_sources(cells: Sequence[Cell], endpoint: str | None = None, graph: str | None = None,
+                     facts: Sequence[Facts] | None = None) -> None:
+    """Every publication's verdict for every cell: compare's query, one query per chunk of distinct patients
+    (`facts`: `cell_facts`, made here when not given)."""
     rec = recommender(endpoint, graph)
     engine = rec.engine
     pubs = publications(engine)
     facts_of: dict[tuple, Any] = {}
     cell_keys: list[tuple] = []
     key_of: dict[str, tuple] = {}  # compare ignores the immunoglobulin course: one evaluation per rest of the patient
-    for cell in cells:
+    for i, cell in enumerate(cells):
         rest = json.dumps({k: v for k, v in cell.patient.items() if k != "immunoglobulin"}, sort_keys=True)
         if rest not in key_of:
-            facts = rec.facts(parse_patient(cell.patient))
-            b = facts.start_bindings(0)
+            made = facts[i] if facts is not None else rec.facts(parse_patient(cell.patient))
+            b = made.start_bindings(0)
             key_of[rest] = _compare_key(*(b[name] for name in _KEY_VARIABLES))
-            facts_of.setdefault(key_of[rest], facts)
+            facts_of.setdefault(key_of[rest], made)
         cell_keys.append(key_of[rest])
     text = query_text("compare/start-criteria")
     rows_of: dict[tuple, dict[str, list]] = defaultdict(lambda: defaultdict(list))
@@ -134,8 +157,8 @@ def evaluate_sources(cells: Sequence[Cell], endpoint: str | None = None, graph: 
                  "verdict": str(verdict) if verdict is not None and str(verdict) else None,
                  "status": str(row["status"])})
     verdicts: dict[tuple, dict[str, dict[str, Any]]] = {}
-    for key, facts in facts_of.items():
-        verdicts[key] = {iri: _verdict(pub, facts.therapy_code, rows_of[key].get(iri, []))
+    for key, made in facts_of.items():
+        verdicts[key] = {iri: _verdict(pub, made.therapy_code, rows_of[key].get(iri, []))
                          for iri, pub in sorted(pubs.items())}
     for cell, key in zip(cells, cell_keys, strict=True):
         cell.council_verdict = verdicts[key].get(COUNCIL, {}).get("verdict")
@@ -148,21 +171,22 @@ def _split(results: Term | None, names: tuple[str, ...]) -> list[dict[str, str]]
     return [dict(zip(names, item.split("|"), strict=True)) for item in str(results).split(" ")]
 
 
-def evaluate_matches(cells: Sequence[Cell], endpoint: str | None = None, graph: str | None = None) -> None:
+def evaluate_matches(cells: Sequence[Cell], endpoint: str | None = None, graph: str | None = None,
+                     facts: Sequence[Facts] | None = None) -> None:
     """Every council start rule (and, for an ongoing course, stop rule) that matches each cell: the raw
-    rows of queries/recommend/start.rq and stop.rq, for the overlap findings."""
+    rows of queries/recommend/start.rq and stop.rq, for the overlap findings (`facts`: `cell_facts`)."""
     rec = recommender(endpoint, graph)
     start_bindings = []
     stop_bindings = []
     stop_cells = []
     for i, cell in enumerate(cells):
-        facts = rec.facts(parse_patient(cell.patient))
-        start_bindings.append(facts.start_bindings(i))
-        if facts.course_timing is not None:
+        made = facts[i] if facts is not None else rec.facts(parse_patient(cell.patient))
+        start_bindings.append(made.start_bindings(i))
+        if made.course_timing is not None:
             stop_cells.append(i)
-            stop_bindings.append({"patient": facts.start_bindings(i)["patient"], "population": facts.population,
-                                  "therapyClass": facts.therapy_class, "igStartTiming": facts.course_timing,
-                                  "igStartBasis": facts.course_basis or ekb["basis-unspecified"]})
+            stop_bindings.append({"patient": made.start_bindings(i)["patient"], "population": made.population,
+                                  "therapyClass": made.therapy_class, "igStartTiming": made.course_timing,
+                                  "igStartBasis": made.course_basis or ekb["basis-unspecified"]})
     for offset in range(0, len(cells), CHUNK):
         rows = rec.engine.select(inline_values(query_text("recommend/start"), start_bindings[offset: offset + CHUNK]))
         for row in rows.terms:
@@ -183,9 +207,10 @@ def evaluate_cells(dims: dict[str, Dimension], endpoint: str | None = None, grap
     cells = make_cells(dims, six_month_date(dims, endpoint, graph))
     if not cells:
         return cells
-    evaluate_council(cells, endpoint, graph)
+    facts = cell_facts(cells, endpoint, graph)
+    evaluate_council(cells, endpoint, graph, facts)
     if sources:
-        evaluate_sources(cells, endpoint, graph)
+        evaluate_sources(cells, endpoint, graph, facts)
     if matches:
-        evaluate_matches(cells, endpoint, graph)
+        evaluate_matches(cells, endpoint, graph, facts)
     return cells
