@@ -38,6 +38,7 @@ else:
     Node = Any
 
 Term = URIRef | Literal | BNode
+_LIGHT_TYPES = (URIRef, Literal)  # hashable by value, type-strict equality: safe to remember their text
 Bindings = Mapping[str, "Node | Term"]
 _SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
 
@@ -205,8 +206,11 @@ def inline_values(query: str, rows: Sequence[Bindings]) -> str:
 
 
 def values_block(rows: Sequence[Bindings]) -> str:
-    """A `VALUES (?a ?b) { … }` block of the rows (a missing value is UNDEF), ending with a newline."""
+    """A `VALUES (?a ?b) { … }` block of the rows (a missing value is UNDEF), ending with a newline.
+
+    A batch repeats a few terms many times: each distinct light term is checked and written once."""
     names = sorted({name for row in rows for name in row})
+    written: dict[Term, str] = {}  # light term → its text (checked)
     lines = []
     for row in rows:
         cells = []
@@ -215,9 +219,15 @@ def values_block(rows: Sequence[Bindings]) -> str:
             if term is None:
                 cells.append("UNDEF")
                 continue
-            check_term(name, term)
-            if type(term).__name__ == "BNode":
-                raise InputError("blank nodes cannot be bound into a query")
-            cells.append(term.n3())
+            light = type(term) in _LIGHT_TYPES
+            cell = written.get(term) if light else None  # type: ignore[arg-type]
+            if cell is None:
+                check_term(name, term)
+                if type(term).__name__ == "BNode":
+                    raise InputError("blank nodes cannot be bound into a query")
+                cell = term.n3()
+                if light:
+                    written[term] = cell  # type: ignore[index]
+            cells.append(cell)
         lines.append("(" + " ".join(cells) + ")")
     return "VALUES (" + " ".join("?" + name for name in names) + ") {\n" + "\n".join(lines) + "\n}\n"
