@@ -73,6 +73,19 @@ def test_audit_reports_every_finding_of_the_space(findings: Graph) -> None:
         assert f.locations == sorted(by_id[f.finding[len(KB + "space-finding-"):]]["rules"])
 
 
+def test_audit_reads_the_same_findings_as_quads_and_as_a_graph(findings: Graph) -> None:
+    """`evidencekb audit` adds the findings as pyoxigraph quads (no rdflib); the same triples as the graph."""
+    import pyoxigraph as ox
+
+    from evidencekb.revision.audit import space_findings
+
+    quads = space_findings()
+    store = ox.Store()
+    store.load(findings.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    assert sorted(map(str, quads)) == sorted(map(str, store)) and quads
+    assert collect_findings(extra=quads) == collect_findings(extra=findings)
+
+
 def test_audit_without_the_space_has_no_space_findings() -> None:
     assert not [f for f in collect_findings() if f.check == "space-findings"]
 

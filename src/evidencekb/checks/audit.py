@@ -6,18 +6,21 @@ and ?location (the section or table involved); optional ?entity, ?printed, ?expe
 Findings are information; `--strict` fails on findings not accepted in data/audit-accepted.ttl, except
 those of checks whose header says `**Strict:** no` (reported for information only).
 
-`extra` (a graph the caller computes, e.g. the findings of the decision space from `evidencekb.revision`)
-is added to the graph the checks run on, in a copy: the project's shared store is not changed.
+`extra` (a graph the caller computes, e.g. the findings of the decision space from `evidencekb.revision`:
+an rdflib Graph or pyoxigraph quads) is added to the graph the checks run on, in a copy: the project's
+shared store is not changed.
 
 Everything is read through the engine (the checks, the accepted findings `queries/reports/audit-accepted.rq`,
 the locations' labels `queries/reports/labels-da-en.rq`) as light terms: `evidencekb audit` queries the
-process's one pyoxigraph store and never parses Turtle with rdflib. rdflib appears only as the type of an
-`extra` graph or of a graph a caller (a test, the site build) gives instead of the project's knowledge base.
+process's one pyoxigraph store and never imports rdflib (the decision space's findings come as pyoxigraph
+quads). rdflib appears only as the type of an `extra` graph or of a graph a caller (a test, the site build)
+gives instead of the project's knowledge base.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -146,8 +149,9 @@ def location_labels(engine: Engine) -> dict[str, str]:
     return {node: found.get("da") or found.get("en") or "" for node, found in by_lang.items()}
 
 
-def with_extra(engine: Engine, graph: Graph | None, extra: Graph) -> Engine:
-    """An engine over `engine`'s store (or `graph`) plus `extra`, in a new store."""
+def with_extra(engine: Engine, graph: Graph | None, extra: Graph | Sequence[ox.Quad]) -> Engine:
+    """An engine over `engine`'s store (or `graph`) plus `extra` (an rdflib Graph, or pyoxigraph quads), in a
+    new store."""
     store = ox.Store()
     base = getattr(engine, "store", None)
     if isinstance(base, ox.Store):
@@ -156,12 +160,15 @@ def with_extra(engine: Engine, graph: Graph | None, extra: Graph) -> Engine:
         store.load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
     else:
         raise TypeError("with_extra needs an engine over a pyoxigraph store, or the graph it reads")
-    store.load(extra.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    if isinstance(extra, Sequence):
+        store.extend(extra)
+    else:
+        store.load(extra.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
     return OxigraphEngine(store)
 
 
 def collect_findings(graph: Graph | None = None, engine: Engine | None = None,
-                     extra: Graph | None = None) -> list[AuditFinding]:
+                     extra: Graph | Sequence[ox.Quad] | None = None) -> list[AuditFinding]:
     """Every finding of every check, marked accepted where data/audit-accepted.ttl says so; with `extra`,
     the checks run on the graph plus `extra`. The graph is `engine`'s, else `graph`'s, else the project's."""
     if engine is None:
@@ -211,7 +218,8 @@ def format_findings(findings: list[AuditFinding], format_name: str = "text") -> 
     return "\n".join(lines).lstrip("\n")
 
 
-def run_audit(format_name: str = "text", strict: bool = False, extra: Graph | None = None) -> tuple[str, int]:
+def run_audit(format_name: str = "text", strict: bool = False,
+              extra: Graph | Sequence[ox.Quad] | None = None) -> tuple[str, int]:
     """The `evidencekb audit` command: the report text and the exit code (`extra`: see `collect_findings`)."""
     findings = collect_findings(extra=extra)
     exit_code = 1 if strict and any(f.new for f in findings) else 0

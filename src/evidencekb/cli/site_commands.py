@@ -84,9 +84,9 @@ def _changes_since(rev: str, out: Path | None) -> dict:
 
 def _audit(args: argparse.Namespace) -> int:
     from evidencekb.checks.audit import run_audit
-    from evidencekb.revision.audit import space_findings_graph
+    from evidencekb.revision.audit import space_findings
 
-    extra = None if args.no_space else space_findings_graph()
+    extra = None if args.no_space else space_findings()
     text, exit_code = run_audit(args.format, strict=args.strict, extra=extra)
     print(text)
     return exit_code
