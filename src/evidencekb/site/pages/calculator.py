@@ -8,19 +8,33 @@ for each query, where its variables and groups are (`evidencekb.sparql.bind.quer
 grammar; offsets in UTF-16 code units, as JavaScript counts), so the script binds a value exactly as
 `bind_terms` does for a remote endpoint, and many-row bindings as a VALUES block like `inline_values`.
 The sentences are the message catalogue's (recommend.toml, calculator.toml), exported to the page as JSON.
+
+Parsing the query files with rdflib's grammar costs ~1.2 s of CPU a build, for maps that change only when a
+query file (or the code that maps it) changes: the maps are kept in `build/cache/` (`binding_maps`), by the
+SHA-256 of each query text, for this module's and `sparql/bind.py`'s code and rdflib's and pyparsing's
+versions. A query whose text is not in the cache is parsed; a cache that cannot be read is ignored.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import html
 import json
+import os
 import re
+import sys
+import tempfile
+from functools import cache
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from evidencekb import messages, project
 from evidencekb.recommend.patient import MAX_AGE, MAX_IGG_G_PER_L
 from evidencekb.site.context import PageContext, front_matter
 from evidencekb.site.pages.common import rule_iris, rule_path
+from evidencekb.sparql import bind
 from evidencekb.sparql.bind import query_facts
 
 PAGE = "calculator.md"
@@ -70,6 +84,66 @@ def binding_map(name: str, text: str) -> dict[str, Any]:
                          "keep": o.keep, "assigned": o.assigned, "computed": o.computed}
                         for o in facts.occurrences],
     }
+
+
+def cache_path() -> Path:
+    """Where the binding maps of earlier builds are kept (the project's build folder)."""
+    return project.current().build / "cache" / "calculator-binding-maps.json"
+
+
+@cache
+def _code_version() -> str:
+    """What a map depends on besides its query's text: the code that computes it and rdflib's grammar."""
+    digest = hashlib.sha256()
+    for module in (bind, sys.modules[__name__]):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    digest.update(" ".join(metadata.version(name) for name in ("rdflib", "pyparsing")).encode())
+    return digest.hexdigest()
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _read_cache(path: Path) -> dict[str, Any]:
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(stored, dict) or stored.get("version") != _code_version():
+        return {}
+    maps = stored.get("maps")
+    return maps if isinstance(maps, dict) else {}
+
+
+def _write_cache(path: Path, maps: dict[str, Any]) -> None:
+    """Write the cache atomically (a build running beside this one reads the old or the new file); a build
+    folder that cannot be written only costs the next build the parse."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    except OSError:
+        return
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump({"version": _code_version(), "maps": maps}, out, ensure_ascii=False)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+
+
+def binding_maps(files: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """name → `binding_map(name, text)` of each query file: from the cache when its text is there, else
+    parsed (and the cache rewritten with the maps of these files only)."""
+    path = cache_path()
+    stored = _read_cache(path)
+    keys = {name: _text_key(text) for name, text in files.items()}
+    maps = {name: stored[key] if key in stored else binding_map(name, files[name]) for name, key in keys.items()}
+    if set(stored) != set(keys.values()):
+        _write_cache(path, {keys[name]: found for name, found in maps.items()})
+    return maps
 
 
 def catalogue(lang: str) -> dict[str, str]:
@@ -172,10 +246,11 @@ def page(ctx: PageContext) -> str:
 def pages(ctx: PageContext) -> dict[str, str]:
     """The page, the query files it runs and where their variables are."""
     files = query_files()
+    maps = binding_maps(files)
     out = {PAGE: page(ctx)}
     index = {}
     for name, text in files.items():
         out[f"{ASSETS}/queries/{name}.rq"] = text
-        index[name] = {"file": f"queries/{name}.rq", **binding_map(name, text)}
+        index[name] = {"file": f"queries/{name}.rq", **maps[name]}
     out[f"{ASSETS}/queries.json"] = json.dumps(index, ensure_ascii=False, indent=0)
     return out
