@@ -4,6 +4,8 @@ Queries: search.rq and search-lines.rq (search-strategy.md); queries/site/exampl
 queries/questions/*.rq (query.md); the audit's own queries (audit.md, through evidencekb.checks.audit);
 queries/fhir/ (the FHIR R5 Bundle on downloads/index.md, through evidencekb.fhir.export: `pages` returns it as
 the file downloads/evidencekb.fhir.json beside the page, so the link and the file come from one export).
+The Bundle does not depend on the language: it is exported once per engine (graph), for every language of a
+build (`_bundles`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import html
 import sys
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from evidencekb.fhir.export import export_text
 from evidencekb.namespaces import curie
@@ -64,13 +67,36 @@ def query_page(ctx: PageContext) -> str:
                            pages_url=ctx.html_to(PAGE_MAP), root_url=root or "./", words=words))
 
 
+#: engine → (its size, the Bundle's JSON) of the last export: the languages of a build share one engine
+_bundles: WeakKeyDictionary[Any, tuple[int | None, str]] = WeakKeyDictionary()
+
+
+def _size(engine: Any) -> int | None:
+    try:
+        return len(engine)
+    except TypeError:
+        return None
+
+
 def fhir_bundle(ctx: PageContext) -> str | None:
     """The addendum as a FHIR R5 Bundle (JSON), or None (with a warning) when the graph cannot give one."""
+    engine = ctx.model.engine
     try:
-        return export_text(ctx.model.engine)
+        size, text = _bundles[engine]
+        if size is not None and size == _size(engine):
+            return text
+    except (KeyError, TypeError):  # not exported yet, or an engine that cannot be remembered weakly
+        pass
+    try:
+        text = export_text(engine)
     except Exception as error:  # the rest of the site still builds; the Downloads page says so
         print(f"site: warning: the FHIR bundle could not be generated: {error!r}", file=sys.stderr)
         return None
+    try:
+        _bundles[engine] = (_size(engine), text)
+    except TypeError:
+        pass
+    return text
 
 
 def downloads(ctx: PageContext, fhir: bool = True) -> str:
