@@ -1,10 +1,10 @@
 """What the site generator reads from the graph: labels, facts and page addresses.
 
-All reading goes through the named queries in `queries/site/`, read as light terms (`evidencekb.terms`,
-`QueryResult.terms`). Each query runs once per build over the
-whole graph; this module only indexes its rows. Fact queries (`study.rq`, `report.rq`, `criterion.rq`,
-`citation.rq`, …) return `?node ?field ?value` rows, where ?field is the local name of the property the
-query lists, so `grep -r ciLower queries/site src/evidencekb/site` leads from a fact to its page.
+All reading goes through the named queries in `queries/site/` (and the council's rules through
+`why.council_rules`), read as light terms (`evidencekb.terms`, `QueryResult.terms`). Each query runs once
+per build over the whole graph; this module only indexes its rows. Fact queries (`study.rq`, `report.rq`,
+`criterion.rq`, `citation.rq`, …) return `?node ?field ?value` rows, where ?field is the local name of the
+property the query lists, so `grep -r ciLower queries/site src/evidencekb/site` leads from a fact to its page.
 
 Language choice for a text: the page's language, then untagged text, then Danish, then English.
 """
@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from evidencekb import why
 from evidencekb.namespaces import curie
 from evidencekb.site.text import slug
 from evidencekb.sparql.core import Engine, QueryResult, query_text
@@ -143,6 +144,11 @@ class SiteModel:
                 groups[str(row[key])].append(row)
             self._grouped[name] = groups
         return self._grouped[name].get(str(iri), [])
+
+    @cached_property
+    def council_rules(self) -> list[dict[str, object]]:
+        """The council's rules (`why.council_rules`: queries/why/rules.rq), read once per build and language."""
+        return why.council_rules(self.engine)
 
     # ----------------------------------------------------------------- labels
     @cached_property

@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
-from evidencekb import why
 from evidencekb.namespaces import ekb
 from evidencekb.site.context import PageContext
 from evidencekb.site.text import bullet_list, md
@@ -77,7 +76,7 @@ def rule_path(rule: object) -> str:
 
 
 def rule_iris(ctx: PageContext) -> set[str]:
-    return {str(r["rule"]) for r in why.council_rules(ctx.model.engine)}
+    return {str(r["rule"]) for r in ctx.model.council_rules}
 
 
 def page_link(ctx: PageContext) -> Callable[[str], str | None]:

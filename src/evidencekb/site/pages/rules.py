@@ -111,6 +111,6 @@ def agreement(ctx: PageContext) -> str:
 
 
 def pages(ctx: PageContext) -> dict[str, str]:
-    out = {rule_path(r["rule"]): rule_page(ctx, r) for r in why.council_rules(ctx.model.engine)}
+    out = {rule_path(r["rule"]): rule_page(ctx, r) for r in ctx.model.council_rules}
     out[AGREEMENT] = agreement(ctx)
     return out
