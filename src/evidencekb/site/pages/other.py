@@ -4,8 +4,8 @@ Queries: search.rq and search-lines.rq (search-strategy.md); queries/site/exampl
 queries/questions/*.rq (query.md); the audit's own queries (audit.md, through evidencekb.checks.audit);
 queries/fhir/ (the FHIR R5 Bundle on downloads/index.md, through evidencekb.fhir.export: `pages` returns it as
 the file downloads/evidencekb.fhir.json beside the page, so the link and the file come from one export).
-The Bundle does not depend on the language: it is exported once per engine (graph), for every language of a
-build (`_bundles`).
+The Bundle does not depend on the language: it is exported once per engine (graph) and process
+(`fhir_bundle_of`), for every language built in that process or in processes forked after it ran.
 """
 
 from __future__ import annotations
@@ -78,25 +78,31 @@ def _size(engine: Any) -> int | None:
         return None
 
 
-def fhir_bundle(ctx: PageContext) -> str | None:
-    """The addendum as a FHIR R5 Bundle (JSON), or None (with a warning) when the graph cannot give one."""
-    engine = ctx.model.engine
+def fhir_bundle_of(engine: Any) -> str:
+    """The FHIR R5 Bundle (JSON) of the engine's graph, exported once per engine and size (`_bundles`): a
+    build that calls it before its languages fork gives them the Bundle made once. Raises what the export
+    raises (not remembered)."""
     try:
         size, text = _bundles[engine]
         if size is not None and size == _size(engine):
             return text
     except (KeyError, TypeError):  # not exported yet, or an engine that cannot be remembered weakly
         pass
-    try:
-        text = export_text(engine)
-    except Exception as error:  # the rest of the site still builds; the Downloads page says so
-        print(f"site: warning: the FHIR bundle could not be generated: {error!r}", file=sys.stderr)
-        return None
+    text = export_text(engine)
     try:
         _bundles[engine] = (_size(engine), text)
     except TypeError:
         pass
     return text
+
+
+def fhir_bundle(ctx: PageContext) -> str | None:
+    """The addendum as a FHIR R5 Bundle (JSON), or None (with a warning) when the graph cannot give one."""
+    try:
+        return fhir_bundle_of(ctx.model.engine)
+    except Exception as error:  # the rest of the site still builds; the Downloads page says so
+        print(f"site: warning: the FHIR bundle could not be generated: {error!r}", file=sys.stderr)
+        return None
 
 
 def downloads(ctx: PageContext, fhir: bool = True) -> str:
