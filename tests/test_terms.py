@@ -90,6 +90,19 @@ def test_light_rows_never_mix_up_terms_that_look_alike() -> None:
     assert rows[1]["a"] != rows[2]["a"] and rows[0]["a"] != rows[0]["b"]
 
 
+def test_a_values_block_writes_terms_that_look_alike_as_themselves() -> None:
+    """values_block writes each distinct light term once and reuses the text: never for another term."""
+    from evidencekb.sparql.core import values_block
+
+    alike = [terms.URIRef("http://x/1"), terms.Literal("http://x/1"), terms.Literal("1"),
+             terms.Literal("1", lang="da"), terms.Literal("1", datatype=terms.XSD_INTEGER),
+             terms.Literal("1", datatype=terms.XSD_DECIMAL), rdflib.Literal("1", lang="en")]
+    rows = [{"a": term, "b": term} for term in alike * 2]
+    lines = values_block(rows).splitlines()[1:-1]
+    assert lines == [f"({term.n3()} {term.n3()})" for term in alike * 2]
+    assert len(set(lines)) == len(alike)
+
+
 def test_both_kinds_of_bound_terms_give_the_same_answer() -> None:
     engine = get_engine()
     text = query_text("tables/table-3-1")
