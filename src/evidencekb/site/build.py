@@ -37,8 +37,8 @@ from evidencekb.revision.space import build_space, decided_cells
 from evidencekb.site.context import PageContext
 from evidencekb.site.model import SiteModel
 from evidencekb.site.outdir import check_out, mark, prepare_parent, swap
-from evidencekb.site.pages import build_pages, changes
-from evidencekb.site.pages.other import PAGE_MAP
+from evidencekb.site.pages import build_pages, calculator, changes
+from evidencekb.site.pages.other import PAGE_MAP, fhir_bundle_of
 from evidencekb.site.tables import TableSource
 from evidencekb.sparql.core import Engine
 from evidencekb.sparql.engines import get_engine, local_engine
@@ -270,17 +270,27 @@ def build_site(out: Path | None = None, *, graph: Graph | None = None, since: di
     return out
 
 
+def _warm_calculator_maps() -> None:
+    """Parse the calculator's query files into the binding-map cache (build/cache) if it is cold."""
+    calculator.binding_maps(calculator.query_files())
+
+
 def _shared(engine: Engine) -> dict[str, Any]:
-    """What every language reads, computed once before the languages are built side by side (the
-    decision space's cells in a job of their own, beside the audit and the serialised graph)."""
+    """What every language reads, computed once before the languages are built side by side: the
+    decision space's cells and (when its cache is cold) the calculator's query maps in jobs of their
+    own, beside the audit, the FHIR Bundle and the serialised graph."""
     with _step("auditing the graph and computing the decision space"):
-        decided = parallel.start(decided_cells, "decision space")
+        jobs = [parallel.start(decided_cells, "decision space"),
+                parallel.start(_warm_calculator_maps, "calculator's query maps")]
         try:
             audit = collect_findings(engine=engine)
+            fhir_bundle_of(engine)  # remembered for the languages' Downloads pages
             serialised = {name: serialize(_store(engine), name) for name in ("turtle", "jsonld")}
-            cells = decided.result()
+            cells = jobs[0].result()
+            jobs[1].result()
         finally:
-            decided.stop()
+            for job in jobs:
+                job.stop()
         return {"audit": audit, "serialised": serialised,
                 "space": {lang: build_space(lang=lang, decided=cells) for lang in LANGUAGES}}
 
