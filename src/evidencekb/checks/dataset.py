@@ -99,9 +99,9 @@ class Dataset:
             for prefix, namespace in self.prefixes.items():
                 graph.bind(prefix, namespace, override=False)
             bind_prefixes(graph)
-            convert, add = from_oxigraph, graph.store.add
-            for q in self.store.quads_for_pattern(None, None, None):
-                add((convert(q.subject), convert(q.predicate), convert(q.object)), graph)
+            convert = from_oxigraph
+            graph.add_triples((convert(q.subject), convert(q.predicate), convert(q.object))
+                              for q in self.store.quads_for_pattern(None, None, None))
             self._graph = graph
         return self._graph
 
