@@ -1,6 +1,6 @@
 """QC queries rewritten to run faster give exactly the rows of the query as first written.
 
-`tests/qc/reference/<rule>.rq` is the rule before it was made faster (the oracle). The shipped
+`tests/qc_reference/<rule>.rq` is the rule before it was made faster (the oracle). The shipped
 `queries/qc/<rule>.rq` must give the same rows, in the same order, on the shipped data, on every QC
 fixture, and on seeded random knowledge bases built to make the rule fire often: labels and codes
 mixing numbers ("4.5", "4,5", "4x5", "-3", "6–12"), number words, units, comparison signs and
@@ -19,7 +19,7 @@ from evidencekb import project
 from evidencekb.checks.dataset import load_dataset, turtle_files
 
 TESTS = Path(__file__).parent
-REFERENCES = sorted((TESTS / "qc" / "reference").glob("*.rq"))
+REFERENCES = sorted((TESTS / "qc_reference").glob("*.rq"))
 RULES = [path.stem for path in REFERENCES]
 Rows = list[tuple[str | None, ...]]
 
@@ -32,7 +32,7 @@ def rows(store: ox.Store, text: str, **options: object) -> Rows:
 
 def both(rule: str, store: ox.Store, **options: object) -> tuple[Rows, Rows]:
     shipped = (project.current().queries / "qc" / f"{rule}.rq").read_text(encoding="utf-8")
-    reference = (TESTS / "qc" / "reference" / f"{rule}.rq").read_text(encoding="utf-8")
+    reference = (TESTS / "qc_reference" / f"{rule}.rq").read_text(encoding="utf-8")
     return rows(store, shipped, **options), rows(store, reference, **options)
 
 

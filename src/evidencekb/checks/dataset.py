@@ -136,6 +136,6 @@ def dataset_from_graphs(ontology: Graph, data: Graph) -> Dataset:
     for prefix, namespace in prefixes.items():
         merged.bind(prefix, namespace, override=False)
     bind_prefixes(merged)
-    merged.addN((s, p, o, merged) for s, p, o in ontology)
-    merged.addN((s, p, o, merged) for s, p, o in data)
+    merged.add_triples(ontology)
+    merged.add_triples(data)
     return Dataset(store, ontology_graph, [data_graph], prefixes, merged)
