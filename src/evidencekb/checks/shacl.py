@@ -5,9 +5,10 @@ property shape of a targeted node shape a top-level shape with the node shape's 
 pyshacl validates it once for all focus nodes (2.0 s → 1 s on this project's shapes). The lifted
 shape is the original node (no copy), so results still name the original shape, path and
 component. pyshacl also runs on a lean one-graph store (`rdf.onegraph`) and with the shortcuts of
-`_shortcuts()` (no text descriptions, conformance-only nested shapes, parameter look-up by hash): the
-same findings as plain pyshacl on the shapes as written (tests/test_shacl_reference.py). Both engines'
-results become the same `(focus, path, component, severity)` records.
+`_shortcuts()` (no text descriptions, conformance-only nested shapes, parameter look-up by hash,
+each constraint built once per shape, shape names formatted once): the same findings as plain
+pyshacl on the shapes as written (tests/test_shacl_reference.py). Both engines' results become the
+same `(focus, path, component, severity)` records.
 """
 
 from __future__ import annotations
@@ -130,9 +131,15 @@ def _shortcuts() -> Iterator[None]:
     pyshacl now runs with `abort_on_first` (a shape that failed one constraint has failed: its
     conformance is the same) and builds each result as its severity alone — what pyshacl reads of
     it (whether its severity is allowed). Results of the top-level shapes and their `sh:property`
-    shapes are built as before. Same findings on the shipped data, every fixture and every mutation
-    (tests/test_shapes.py compares with pyrudof; benchmarks/validate_bench.py compare with the
-    unpatched pyshacl).
+    shapes are built as before.
+
+    pyshacl also builds every constraint of a shape anew each time it validates the shape (once per
+    value node inside `sh:or` …); `_Built` keeps one per shape. And it formats its debug messages,
+    with the shape's name, whether or not they are logged; the names are formatted once.
+
+    Same findings and messages on the shipped data, every fixture and every mutation
+    (tests/test_shacl_reference.py and benchmarks/validate_bench.py compare with the unpatched pyshacl;
+    tests/test_shapes.py with pyrudof).
     """
     import dataclasses
 
@@ -170,24 +177,15 @@ def _shortcuts() -> Iterator[None]:
         return run
 
     validate_shape = Shape.validate
-    checked: dict[tuple[object, Node, int], tuple[bool, list]] = {}  # (shape, value node, depth) → outcome
 
-    def validate(self, executor, target_graph, focus=None, _evaluation_path=None):  # type: ignore[no-untyped-def]
+    def validate(self, executor, *args, **kwargs):  # type: ignore[no-untyped-def]
         if not isinstance(executor, Discarding):
-            return validate_shape(self, executor, target_graph, focus, _evaluation_path)
-        # One value node against one shape, inside a conformance check: the same answer every time.
-        key = (self, focus, len(_evaluation_path or ())) if isinstance(focus, (BNode, URIRef, Literal)) else None
-        if key in checked:
-            conforms, reports = checked[key]  # type: ignore[index]
-            return conforms, list(reports)
+            return validate_shape(self, executor, *args, **kwargs)
         depth[0] += 1
         try:
-            conforms, reports = validate_shape(self, executor, target_graph, focus, _evaluation_path)
+            return validate_shape(self, executor, *args, **kwargs)
         finally:
             depth[0] -= 1
-        if key is not None:
-            checked[key] = conforms, list(reports)
-        return conforms, reports
 
     names: dict[object, str] = {}
     shape_name = Shape.__str__

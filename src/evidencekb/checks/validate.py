@@ -2,7 +2,8 @@
 
 SHACL (`validators/*.ttl`; pyshacl, or pyrudof with `engine="pyrudof"`, see `checks.shacl`) checks
 each node; the QC queries (`queries/qc/*.rq`, `checks.qc`) check the graph as a whole and must
-return zero rows. Both report the same kind of finding. Files are parsed once (`checks.dataset`).
+return zero rows, in a child process while pyshacl runs where they can (`checks.qc.QcInBackground`).
+Both report the same kind of finding. Files are parsed once (`checks.dataset`).
 A report keeps at most `max_findings` findings in memory, but always counts all of them.
 """
 
