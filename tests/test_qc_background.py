@@ -1,15 +1,14 @@
-"""The QC queries run in a forked child while `validate` checks the shapes (checks/qc.py `QcInBackground`):
-the rows are those of running the queries in the process itself, also when the child fails, and a child
-whose rows are not wanted is stopped."""
+"""The QC queries run as a parallel job while `validate` checks the shapes (checks/qc.py `QcInBackground`):
+the rows are those of running the queries in the process itself, a query's error is raised in the caller,
+and a job whose rows are not wanted is stopped."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from evidencekb import project
+from evidencekb import parallel, project
 from evidencekb.checks import qc
 from evidencekb.checks.dataset import Dataset, load_dataset, turtle_files
 
@@ -24,9 +23,9 @@ def dataset() -> Dataset:
 
 @pytest.fixture
 def forking(monkeypatch: pytest.MonkeyPatch) -> None:
-    if not hasattr(os, "fork"):
-        pytest.skip("no os.fork here: the QC queries always run in the process itself")
-    monkeypatch.setattr(qc, "_may_fork", lambda: True)  # also under pytest-xdist (a threaded worker)
+    if "fork" not in parallel.multiprocessing.get_all_start_methods():
+        pytest.skip("no fork here: the QC queries always run in the process itself")
+    monkeypatch.setattr(parallel, "in_parallel", lambda: True)  # whatever the machine's CPUs
 
 
 def test_rows_from_the_child_are_the_rows_run_here(forking: None) -> None:
@@ -34,35 +33,30 @@ def test_rows_from_the_child_are_the_rows_run_here(forking: None) -> None:
     expected = list(qc.qc_rows(data))
     assert len({rule for rule, _, _ in expected}) >= 10, "the fixtures should make most rules fire"
     with qc.QcInBackground(data) as background:
-        assert background._pid, "the queries should run in a child process"
+        assert background._job._process is not None, "the queries should run in a child process"
         assert background.rows() == expected
 
 
-def test_a_failing_child_is_replaced_by_the_queries_run_here(forking: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    data = dataset()
-    expected = list(qc.qc_rows(data))
+def test_a_query_error_in_the_child_is_raised_here(forking: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(dataset: Dataset) -> None:
+        raise ValueError("a query that cannot be answered")
 
-    def fail(term: object) -> None:
-        raise TypeError("a term the pipe cannot carry")
-
-    monkeypatch.setattr(qc, "_portable", fail)  # the child fails; the parent never calls it
-    with qc.QcInBackground(data) as background:
-        assert background._pid
-        assert background.rows() == expected
+    monkeypatch.setattr(qc, "_solutions", fail)
+    with qc.QcInBackground(dataset()) as background, pytest.raises(ValueError, match="cannot be answered"):
+        background.rows()
 
 
-def test_an_unwanted_child_is_stopped(forking: None) -> None:
+def test_an_unwanted_job_is_stopped(forking: None) -> None:
     background = qc.QcInBackground(dataset())
-    pid = background._pid
-    assert pid
+    process = background._job._process
+    assert process is not None
     background.close()
-    with pytest.raises(ChildProcessError):  # reaped: no zombie left
-        os.waitpid(pid, os.WNOHANG)
+    assert not process.is_alive() and process.exitcode is not None
 
 
-def test_without_fork_the_queries_run_here(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(qc.NO_FORK, "1")
+def test_one_job_at_a_time_runs_the_queries_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(parallel.JOBS_VARIABLE, "1")
     data = dataset()
     with qc.QcInBackground(data) as background:
-        assert not background._pid
+        assert background._job._process is None
         assert background.rows() == list(qc.qc_rows(data))
