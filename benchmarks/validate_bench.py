@@ -7,8 +7,8 @@
 `compare` validates the shipped data, every tests/shapes fixture and every mutation batch of
 tests/test_shapes.py twice: with pyshacl as the package ran it before issue 12 (ontology merged with
 `+=`, shapes as written, `advanced=True`) and as it runs now (parsed once, property shapes lifted,
-`advanced=False`, lean store, conformance-only nested shapes), and compares the (focus, path, component,
-severity, value, message) sets. Results go to
+`advanced=False`, lean store, conformance-only nested shapes, constraints built once per shape), and
+compares the (focus, path, component, severity, value, message) sets. Results go to
 benchmarks/RESULTS.md by hand.
 """
 

@@ -1,6 +1,6 @@
 """What `validate` reads: the ontology and the data files, parsed once, each file kept apart.
 
-Every Turtle file is parsed once with pyoxigraph (≈20× faster than rdflib's parser) into a store
+Every Turtle file is parsed with pyoxigraph (≈20× faster than rdflib's parser) into a store
 in which each file is its own named graph, named by the file's `file:` IRI, and the ontology's
 files together form one graph named by the ontology folder's IRI. From that store come
 
@@ -61,13 +61,18 @@ def turtle_files(paths: Iterable[Path]) -> FileList:
     return found
 
 
-def _parse(path: Path) -> tuple[list[ox.Quad], dict[str, str]]:
-    """The triples of one Turtle file and its prefixes; a syntax error names the file and line."""
+def _load(store: ox.Store, path: Path, graph: ox.NamedNode) -> dict[str, str]:
+    """Load one Turtle file into `graph` of `store`; its prefixes. A syntax error names the file and line.
+
+    The file is read twice: pyoxigraph's parser gives the prefixes (and the error, before anything is
+    loaded), and `Store.load` the triples without making a Python object of each (≈2× faster).
+    """
+    base = path.resolve().as_uri()
     try:
-        parser = ox.parse(
-            path=str(path), format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri(), rename_blank_nodes=True
-        )
-        quads = list(parser)
+        parser = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=base)
+        for _ in parser:
+            pass
+        store.load(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=base, to_graph=graph)
     except SyntaxError as error:
         where = f":{error.lineno}" if error.lineno else ""
         reason = str(error.msg).split(": ", 1)[-1]
@@ -75,7 +80,7 @@ def _parse(path: Path) -> tuple[list[ox.Quad], dict[str, str]]:
             from None
     except OSError as error:
         raise InputError(f"{path}: cannot read ({error.strerror or error})") from None
-    return quads, dict(parser.prefixes)
+    return dict(parser.prefixes)
 
 
 @dataclass
@@ -99,9 +104,9 @@ class Dataset:
             for prefix, namespace in self.prefixes.items():
                 graph.bind(prefix, namespace, override=False)
             bind_prefixes(graph)
-            convert, add = from_oxigraph, graph.store.add
-            for q in self.store.quads_for_pattern(None, None, None):
-                add((convert(q.subject), convert(q.predicate), convert(q.object)), graph)
+            convert = from_oxigraph
+            graph.add_triples((convert(q.subject), convert(q.predicate), convert(q.object))
+                              for q in self.store.quads_for_pattern(None, None, None))
             self._graph = graph
         return self._graph
 
@@ -113,15 +118,11 @@ def load_dataset(ontology_files: Sequence[Path], data_files: Sequence[Path]) -> 
     ontology_graph = ox.NamedNode(ONTOLOGY_GRAPH)
     data_graphs = []
     for path in ontology_files:
-        quads, found = _parse(path)
-        store.extend(ox.Quad(q.subject, q.predicate, q.object, ontology_graph) for q in quads)
-        prefixes.update(found)
+        prefixes.update(_load(store, path, ontology_graph))
     for path in data_files:
-        quads, found = _parse(path)
         name = ox.NamedNode(path.resolve().as_uri())
-        store.extend(ox.Quad(q.subject, q.predicate, q.object, name) for q in quads)
+        prefixes.update(_load(store, path, name))
         data_graphs.append(name)
-        prefixes.update(found)
     return Dataset(store, ontology_graph, data_graphs, prefixes)
 
 
@@ -136,6 +137,6 @@ def dataset_from_graphs(ontology: Graph, data: Graph) -> Dataset:
     for prefix, namespace in prefixes.items():
         merged.bind(prefix, namespace, override=False)
     bind_prefixes(merged)
-    merged.addN((s, p, o, merged) for s, p, o in ontology)
-    merged.addN((s, p, o, merged) for s, p, o in data)
+    merged.add_triples(ontology)
+    merged.add_triples(data)
     return Dataset(store, ontology_graph, [data_graph], prefixes, merged)

@@ -5,9 +5,10 @@ property shape of a targeted node shape a top-level shape with the node shape's 
 pyshacl validates it once for all focus nodes (2.0 s → 1 s on this project's shapes). The lifted
 shape is the original node (no copy), so results still name the original shape, path and
 component. pyshacl also runs on a lean one-graph store (`rdf.onegraph`) and with the shortcuts of
-`_shortcuts()` (no text descriptions, conformance-only nested shapes, parameter look-up by hash): the
-same findings as plain pyshacl on the shapes as written (tests/test_shacl_reference.py). Both engines'
-results become the same `(focus, path, component, severity)` records.
+`_shortcuts()` (no text descriptions, conformance-only nested shapes, parameter look-up by hash,
+each constraint built once per shape, shape names formatted once): the same findings as plain
+pyshacl on the shapes as written (tests/test_shacl_reference.py). Both engines' results become the
+same `(focus, path, component, severity)` records.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ SHAPES = Namespace("https://w3id.org/evidencekb/shapes#")
 # A node shape whose sh:or / sh:xone concerns one property names it with ekbsh:resultPath, because
 # node-level results carry no sh:resultPath of their own (see validators/effect-estimate.ttl).
 RESULT_PATH = SHAPES.resultPath
+SEVERITY = SH.resultSeverity
 TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
 # Shapes that use these need pyshacl's SHACL Advanced Features; otherwise `advanced=False` (faster).
 ADVANCED = (SH.rule, SH.target, SH.expression, SH.condition, SH.SPARQLTarget, SH.SPARQLFunction, SH.JSFunction)
@@ -70,7 +72,7 @@ def lift(shapes: Graph) -> Graph:
     lifted = one_graph()
     for prefix, namespace in shapes.namespaces():
         lifted.bind(prefix, namespace, override=False)
-    lifted.addN((s, p, o, lifted) for s, p, o in shapes)
+    lifted.add_triples(shapes)
     referenced = {o for p in _REFERENCES for o in shapes.objects(None, p)}
     for p in _LISTS:
         for items in shapes.objects(None, p):
@@ -129,9 +131,15 @@ def _shortcuts() -> Iterator[None]:
     pyshacl now runs with `abort_on_first` (a shape that failed one constraint has failed: its
     conformance is the same) and builds each result as its severity alone — what pyshacl reads of
     it (whether its severity is allowed). Results of the top-level shapes and their `sh:property`
-    shapes are built as before. Same findings on the shipped data, every fixture and every mutation
-    (tests/test_shapes.py compares with pyrudof; benchmarks/validate_bench.py compare with the
-    unpatched pyshacl).
+    shapes are built as before.
+
+    pyshacl also builds every constraint of a shape anew each time it validates the shape (once per
+    value node inside `sh:or` …); `_Built` keeps one per shape. And it formats its debug messages,
+    with the shape's name, whether or not they are logged; the names are formatted once.
+
+    Same findings and messages on the shipped data, every fixture and every mutation
+    (tests/test_shacl_reference.py and benchmarks/validate_bench.py compare with the unpatched pyshacl;
+    tests/test_shapes.py with pyrudof).
     """
     import dataclasses
 
@@ -179,20 +187,36 @@ def _shortcuts() -> Iterator[None]:
         finally:
             depth[0] -= 1
 
+    names: dict[object, str] = {}
+    shape_name = Shape.__str__
+
+    def name(self):  # type: ignore[no-untyped-def]
+        # pyshacl formats its debug messages (with the shape's name) whether or not they are logged
+        text = names.get(self)
+        if text is None:
+            text = names[self] = shape_name(self)
+        return text
+
     make_result = ConstraintComponent.make_v_result
+
+    dropped = BNode()  # the node of every dropped result (pyshacl reads only its severity)
 
     def make_v_result(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         if depth[0]:
-            node = BNode()
-            return "", node, [(node, SH.resultSeverity, self.shape.severity)]
+            return "", dropped, [(dropped, SEVERITY, self.shape.severity)]
         return make_result(self, *args, **kwargs)
 
     shape_module = sys.modules[Shape.__module__]
     kept = getattr(shape_module, "CONSTRAINT_PARAMS", None)
-    shape_module.CONSTRAINT_PARAMS = (_Parameters(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
+    built = {cls: _Built(cls) for cls in set(CONSTRAINT_PARAMETERS_MAP.values())}
+    shape_module.CONSTRAINT_PARAMS = (
+        _Parameters(ALL_CONSTRAINT_PARAMETERS),
+        {parameter: built[cls] for parameter, cls in CONSTRAINT_PARAMETERS_MAP.items()},
+    )
     patch(ConstraintComponent, "make_v_result_description", lambda *args, **kwargs: "")
     patch(ConstraintComponent, "make_v_result", make_v_result)
     patch(Shape, "validate", validate)
+    patch(Shape, "__str__", name)
     for component in (AndConstraintComponent, NotConstraintComponent, OrConstraintComponent, XoneConstraintComponent,
                       NodeConstraintComponent, QualifiedValueShapeConstraintComponent):
         patch(component, "evaluate", checks_conformance_only(component.__dict__["evaluate"]))
@@ -217,6 +241,23 @@ class _Parameters(list):
 
     def __contains__(self, item: object) -> bool:
         return item in self._members
+
+
+class _Built:
+    """A constraint component class whose instances are built once per shape: pyshacl builds every
+    component of a shape anew each time it validates the shape (~8,000 times here, re-reading the
+    shapes graph: sh:in and sh:or lists …). A component only reads the shapes graph when it is built
+    and never changes afterwards, so one instance per shape answers the same."""
+
+    def __init__(self, cls: type) -> None:
+        self.cls = cls
+        self._instances: dict[object, object] = {}
+
+    def __call__(self, shape: object) -> object:
+        instance = self._instances.get(shape)
+        if instance is None:
+            instance = self._instances[shape] = self.cls(shape)
+        return instance
 
 
 def _compact_validator() -> type:

@@ -2,7 +2,8 @@
 
 SHACL (`validators/*.ttl`; pyshacl, or pyrudof with `engine="pyrudof"`, see `checks.shacl`) checks
 each node; the QC queries (`queries/qc/*.rq`, `checks.qc`) check the graph as a whole and must
-return zero rows. Both report the same kind of finding. Files are parsed once (`checks.dataset`).
+return zero rows, in a child process while pyshacl runs where they can (`checks.qc.QcInBackground`).
+Both report the same kind of finding. Files are parsed once (`checks.dataset`).
 A report keeps at most `max_findings` findings in memory, but always counts all of them.
 """
 
@@ -12,6 +13,7 @@ import heapq
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from rdflib.term import Node
 
 from evidencekb import messages, project
 from evidencekb.checks.dataset import Dataset, dataset_from_graphs, load_dataset, turtle_files
-from evidencekb.checks.qc import file_label, qc_rows
+from evidencekb.checks.qc import QcInBackground, Row, file_label, qc_rows
 from evidencekb.checks.shacl import (
     ENGINES,
     RESULT_PATH,
@@ -129,18 +131,19 @@ def validate_dataset(
     max_findings: int | None = None,
 ) -> tuple[list[Finding], dict[str, int]]:
     """SHACL (+ QC) findings on a parsed dataset: the first `max_findings` in report order and the counts."""
-    shapes = shapes if shapes is not None else load_shapes()
-    names = _names(dataset.prefixes)
-    if engine == "pyshacl":
-        results = pyshacl_results(dataset.graph(), shapes)
-    elif engine == "pyrudof":
-        triples = (ox.Triple(q.subject, q.predicate, q.object) for q in dataset.store)
-        results = pyrudof_results(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8"), shapes)
-    else:
-        raise InputError(f"unknown validation engine {engine!r} (use one of: {', '.join(ENGINES)})")
-    findings: Iterable[Finding] = (_shacl_finding(result, shapes, names) for result in results)
-    if run_qc:
-        findings = _chain(findings, qc_findings(dataset, names))
+    with QcInBackground(dataset) if run_qc else nullcontext() as qc:  # the QC queries run meanwhile
+        shapes = shapes if shapes is not None else load_shapes()
+        names = _names(dataset.prefixes)
+        if engine == "pyshacl":
+            results = pyshacl_results(dataset.graph(), shapes)
+        elif engine == "pyrudof":
+            triples = (ox.Triple(q.subject, q.predicate, q.object) for q in dataset.store)
+            results = pyrudof_results(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8"), shapes)
+        else:
+            raise InputError(f"unknown validation engine {engine!r} (use one of: {', '.join(ENGINES)})")
+        findings: Iterable[Finding] = (_shacl_finding(result, shapes, names) for result in results)
+        if qc is not None:
+            findings = _chain(findings, _qc_findings(qc.rows(), names))
     counts: Counter[str] = Counter()
 
     def counted(items: Iterable[Finding]) -> Iterable[Finding]:
@@ -177,7 +180,10 @@ def qc_findings(dataset: Dataset | Graph, names: NamespaceManager | None = None)
     """Run every `queries/qc/*.rq` on the dataset (or a merged graph); each row is a violation."""
     if isinstance(dataset, Graph):
         dataset = dataset_from_graphs(Graph(), dataset)
-    names = names or _names(dataset.prefixes)
+    return _qc_findings(qc_rows(dataset), names or _names(dataset.prefixes))
+
+
+def _qc_findings(rows: Iterable[Row], names: NamespaceManager) -> list[Finding]:
     return [
         Finding(
             focus_node=_short(names, row.get("entity")),
@@ -188,7 +194,7 @@ def qc_findings(dataset: Dataset | Graph, names: NamespaceManager | None = None)
             value=_short(names, row.get("value")),
             file=file_label(row.get("file")),
         )
-        for rule, title, row in qc_rows(dataset)
+        for rule, title, row in rows
     ]
 
 
