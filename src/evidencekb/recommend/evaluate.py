@@ -22,7 +22,7 @@ from typing import Any
 from evidencekb import messages, project
 from evidencekb.errors import EndpointError, InputError
 from evidencekb.namespaces import ekb
-from evidencekb.recommend import explain
+from evidencekb.recommend import explain as explanation
 from evidencekb.recommend.facts import Facts, facts_of, row_id, shift
 from evidencekb.recommend.patient import Patient, parse_patient
 from evidencekb.recommend.records import load_json_file
@@ -54,13 +54,15 @@ class Recommender:
                 raise answer
         return answers  # type: ignore[return-value]
 
-    def evaluate_each(self, all_facts: Sequence[Facts], lang: str = "en") -> list[dict[str, Any] | Exception]:
-        """An answer or the exception of each patient, in order."""
+    def evaluate_each(self, all_facts: Sequence[Facts], lang: str = "en",
+                      explain: bool = True) -> list[dict[str, Any] | Exception]:
+        """An answer or the exception of each patient, in order (`explain=False`: without the explanation's
+        sentences, for callers that read only the decisions, such as the decision space)."""
         results: list[dict[str, Any] | Exception] = []
         for offset in range(0, len(all_facts), CHUNK):
             chunk = all_facts[offset : offset + CHUNK]
             try:
-                results.extend(self._evaluate_chunk(chunk, lang))
+                results.extend(self._evaluate_chunk(chunk, lang, explain))
             except EndpointError:
                 raise
             except Exception as error:  # noqa: BLE001 – one patient's values broke the chunk: find which, alone
@@ -69,14 +71,15 @@ class Recommender:
                     continue
                 for facts in chunk:
                     try:
-                        results.extend(self._evaluate_chunk([facts], lang))
+                        results.extend(self._evaluate_chunk([facts], lang, explain))
                     except EndpointError:
                         raise
                     except Exception as alone:  # noqa: BLE001 – that patient's error line
                         results.append(alone)
         return results
 
-    def _evaluate_chunk(self, chunk: Sequence[Facts], lang: str) -> list[dict[str, Any] | Exception]:
+    def _evaluate_chunk(self, chunk: Sequence[Facts], lang: str,
+                        explain: bool = True) -> list[dict[str, Any] | Exception]:
         start_rows = select_many(self.engine, query("start"), [f.start_bindings(i) for i, f in enumerate(chunk)])
         starts: list[list[dict[str, str]]] = [[] for _ in chunk]
         for row in start_rows.terms:
@@ -101,7 +104,7 @@ class Recommender:
         answers: list[dict[str, Any] | Exception] = []
         for i, facts in enumerate(chunk):
             try:
-                answers.append(self._answer(facts, chosen_start[i], starts[i], chosen_stop[i], lang))
+                answers.append(self._answer(facts, chosen_start[i], starts[i], chosen_stop[i], lang, explain))
             except EndpointError:
                 raise
             except Exception as error:  # noqa: BLE001 – that patient's error line, the others are answered
@@ -119,7 +122,7 @@ class Recommender:
         return timing, basis
 
     def _answer(self, facts: Facts, start: dict[str, str] | None, checked: list[dict[str, str]],
-                stop: dict[str, str] | None, lang: str) -> dict[str, Any]:
+                stop: dict[str, str] | None, lang: str, explain: bool = True) -> dict[str, Any]:
         if start is None or stop is None:
             raise InputError("the knowledge base gave no start or stop decision (are data/patient-mapping.ttl "
                              "and data/council.ttl loaded?)")
@@ -164,7 +167,8 @@ class Recommender:
             if note.get("alternative") is not None:
                 answer["stop"]["alternative_rule"] = str(note.get("alternative"))
         _stop_dates(p, answer["stop"], gov_info)
-        answer["explanation"] = explain.sentences(self.rules, facts, answer, lang)
+        if explain:
+            answer["explanation"] = explanation.sentences(self.rules, facts, answer, lang)
         return answer
 
 
@@ -248,4 +252,4 @@ def recommend_file(path: Path, format: str = "text", lang: str = "en", endpoint:
     answer = recommend_data(load_json_file(path), lang, endpoint, graph)
     if format == "json":
         return json.dumps(answer, ensure_ascii=False, indent=2)
-    return explain.render_text(answer, lang)
+    return explanation.render_text(answer, lang)

@@ -70,7 +70,7 @@ def evaluate_council(cells: Sequence[Cell], endpoint: str | None = None, graph: 
     """The council's start and stop decision for every cell (recommend, in batches; `facts`: `cell_facts`)."""
     answers: list[Any] | None = None
     if facts is not None:
-        answers = recommender(endpoint, graph).evaluate_each(facts, "en")
+        answers = recommender(endpoint, graph).evaluate_each(facts, "en", explain=False)
         if any(isinstance(answer, BaseException) for answer in answers):
             answers = None  # recommend_records words the error of that patient
     if answers is None:

@@ -275,6 +275,26 @@ def _warm_calculator_maps() -> None:
     calculator.binding_maps(calculator.query_files())
 
 
+def _warm_mkdocs() -> None:
+    """Import MkDocs, the theme with its plugins and the Markdown extensions here, so that the forked
+    languages inherit them instead of each importing them again (done while the decision space's job
+    runs). A configuration that does not load is left for the languages' builds to report."""
+    import markdown
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    with tempfile.TemporaryDirectory() as folder:
+        docs = Path(folder) / "docs"
+        docs.mkdir()
+        try:
+            config = load_config(config_file=str(language_config(LANGUAGES[0], Path(folder))), docs_dir=str(docs),
+                                 site_dir=str(Path(folder) / "site"))
+            markdown.Markdown(extensions=config["markdown_extensions"], extension_configs=config["mdx_configs"])
+            config.theme.get_env()
+        except (MkDocsException, SystemExit):
+            pass
+
+
 def _shared(engine: Engine) -> dict[str, Any]:
     """What every language reads, computed once before the languages are built side by side: the
     decision space's cells and (when its cache is cold) the calculator's query maps in jobs of their
@@ -286,6 +306,7 @@ def _shared(engine: Engine) -> dict[str, Any]:
             audit = collect_findings(engine=engine)
             fhir_bundle_of(engine)  # remembered for the languages' Downloads pages
             serialised = {name: serialize(_store(engine), name) for name in ("turtle", "jsonld")}
+            _warm_mkdocs()
             cells = jobs[0].result()
             jobs[1].result()
         finally:
