@@ -47,3 +47,24 @@ def test_stats_counts_classes(capsys: pytest.CaptureFixture[str]) -> None:
     assert counts["AgreeAppraisal"] == 8
     assert main(["stats"]) == 0
     assert "PrimaryStudy" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("format_name", sorted(PARSERS))
+def test_blank_nodes_get_canonical_labels(format_name: str) -> None:
+    """The same graph with differently labelled blank nodes, given in another order, is written identically."""
+    import pyoxigraph as ox
+
+    from evidencekb.export import serialize
+
+    ekb, label = "https://w3id.org/evidencekb/ontology#", ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+
+    def graph(first: str, second: str) -> list[ox.Triple]:
+        a, b = ox.BlankNode(first), ox.BlankNode(second)
+        node = ox.NamedNode("https://w3id.org/evidencekb/id/x")
+        return [ox.Triple(node, ox.NamedNode(ekb + "part"), a), ox.Triple(a, label, ox.Literal("one")),
+                ox.Triple(a, ox.NamedNode(ekb + "next"), b), ox.Triple(b, label, ox.Literal("two", language="en"))]
+
+    written = serialize(graph("p", "q"), format_name)
+    assert written == serialize(list(reversed(graph("zz", "aa"))), format_name)
+    assert "_:p" not in written and "_:zz" not in written
+    assert len(Graph().parse(data=written, format=PARSERS[format_name])) == 4

@@ -4,7 +4,7 @@ pyoxigraph writes every format, from the process's one store (`evidencekb.rdf.ca
 rdflib is not imported. Determinism is ours: blank nodes get canonical labels (RDFC-1.0, through
 `pyoxigraph.Dataset.canonicalize`), triples are written in a fixed order (subject, `rdf:type` first,
 predicate, object), and the prefixes in alphabetical order. JSON-LD is pyoxigraph's expanded form
-compacted with the project's prefixes only (`compact_jsonld`). The export says which version of
+compacted with the project's prefixes only (`_compact_jsonld`). The export says which version of
 evidencekb made it (a `dcat:Dataset` node with `owl:versionInfo`). `serialize` is the one
 Turtle/JSON-LD/N-Triples writer; the site's downloads use it too.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import cache
 
 import pyoxigraph as ox
 
@@ -42,26 +43,35 @@ def export_graph(format_name: str) -> str:
 def serialize(triples: Iterable[ox.Triple] | ox.Store, format_name: str) -> str:
     """`triples` (or a store's default graph) as `format_name` (a key of FORMATS): canonical blank
     nodes, a fixed order of triples and prefixes."""
+    return serialize_formats(triples, [format_name])[format_name]
+
+
+def serialize_formats(triples: Iterable[ox.Triple] | ox.Store, format_names: Iterable[str]) -> dict[str, str]:
+    """The same graph in several formats (ordered once): format name → text."""
     ordered = _canonical_order(triples)
-    if format_name == "jsonld":
-        return compact_jsonld(ox.serialize(ordered, format=ox.RdfFormat.JSON_LD).decode("utf-8"))
-    if format_name == "ntriples":
-        return ox.serialize(ordered, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-    return _turtle(ordered)
+    out = {}
+    for name in format_names:
+        if name == "jsonld":
+            out[name] = _compact_jsonld(ox.serialize(ordered, format=ox.RdfFormat.JSON_LD).decode("utf-8"))
+        elif name == "ntriples":
+            out[name] = ox.serialize(ordered, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        else:
+            out[name] = _turtle(ordered)
+    return out
 
 
 def _canonical_order(triples: Iterable[ox.Triple] | ox.Store) -> list[ox.Triple]:
-    quads = (
-        triples.quads_for_pattern(None, None, None, ox.DefaultGraph())
+    found = (
+        [quad.triple for quad in triples.quads_for_pattern(None, None, None, ox.DefaultGraph())]
         if isinstance(triples, ox.Store)
-        else (ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+        else list(triples)
     )
-    dataset = ox.Dataset(quads)
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    return sorted(
-        (quad.triple for quad in dataset),
-        key=lambda t: (str(t.subject), t.predicate.value != RDF_TYPE, str(t.predicate), str(t.object)),
-    )
+    if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in found):
+        dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in found)
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        found = [quad.triple for quad in dataset]
+    return sorted(found, key=lambda t: (str(t.subject), t.predicate.value != RDF_TYPE, t.predicate.value,
+                                        str(t.object)))
 
 
 def _turtle(ordered: list[ox.Triple]) -> str:
@@ -77,35 +87,34 @@ def _turtle(ordered: list[ox.Triple]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _compact_value(value: dict[str, str]) -> object:
-    if set(value) == {"@id"}:
-        return {"@id": curie(value["@id"])}
-    if set(value) == {"@value"}:
-        return value["@value"]  # an xsd:string literal
-    if "@type" in value:
-        return {**value, "@type": curie(value["@type"])}
-    return value
+def _compact_jsonld(expanded: str) -> str:
+    """pyoxigraph's expanded JSON-LD of the ordered triples, compacted with a context of the project's
+    prefixes only (JSON-LD 1.1 compaction for that context: compact IRIs, `@type` for `rdf:type`, plain
+    strings, single values unwrapped); nodes ordered by `@id`, keys sorted, values in the triples' order."""
+    short = cache(curie)
 
+    def value_of(value: dict[str, str]) -> object:
+        if len(value) == 1 and "@id" in value:
+            return {"@id": short(value["@id"])}
+        if len(value) == 1 and "@value" in value:
+            return value["@value"]  # an xsd:string literal
+        if "@type" in value:
+            return {**value, "@type": short(value["@type"])}
+        return value
 
-def _one_or_many(values: list[object]) -> object:
-    ordered = sorted(values, key=lambda item: json.dumps(item, ensure_ascii=False, sort_keys=True))
-    return ordered[0] if len(ordered) == 1 else ordered
+    def one_or_many(values: list[object]) -> object:
+        return values[0] if len(values) == 1 else values
 
-
-def compact_jsonld(expanded: str) -> str:
-    """Expanded JSON-LD compacted with a context of the project's prefixes only (JSON-LD 1.1 compaction
-    for that context: compact IRIs, `@type` for `rdf:type`, plain strings, single values unwrapped),
-    nodes ordered by `@id`, values in a fixed order."""
     nodes = []
     for node in json.loads(expanded):
-        compacted: dict[str, object] = {"@id": curie(node["@id"])}
+        compacted: dict[str, object] = {"@id": short(node["@id"])}
         for key, values in node.items():
             if key == "@id":
                 continue
-            if key == RDF_TYPE and all(set(v) == {"@id"} for v in values):
-                compacted["@type"] = _one_or_many([curie(v["@id"]) for v in values])
+            if key == RDF_TYPE and all(len(v) == 1 and "@id" in v for v in values):
+                compacted["@type"] = one_or_many([short(v["@id"]) for v in values])
             else:
-                compacted[curie(key)] = _one_or_many([_compact_value(v) for v in values])
+                compacted[short(key)] = one_or_many([value_of(v) for v in values])
         nodes.append(dict(sorted(compacted.items())))
     document = {"@context": dict(sorted(PREFIXES.items())), "@graph": sorted(nodes, key=lambda n: str(n["@id"]))}
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

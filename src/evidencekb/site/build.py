@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from evidencekb import messages, parallel, project
 from evidencekb.checks.audit import collect_findings
 from evidencekb.errors import EvidenceKBError, InputError
-from evidencekb.export import serialize
+from evidencekb.export import serialize, serialize_formats
 from evidencekb.revision.space import build_space, decided_cells
 from evidencekb.site.context import PageContext
 from evidencekb.site.model import SiteModel
@@ -305,7 +305,7 @@ def _shared(engine: Engine) -> dict[str, Any]:
         try:
             audit = collect_findings(engine=engine)
             fhir_bundle_of(engine)  # remembered for the languages' Downloads pages
-            serialised = {name: serialize(_store(engine), name) for name in ("turtle", "jsonld")}
+            serialised = serialize_formats(_store(engine), ("turtle", "jsonld"))
             _warm_mkdocs()
             cells = jobs[0].result()
             jobs[1].result()
