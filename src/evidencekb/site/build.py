@@ -304,7 +304,10 @@ def _shared(engine: Engine) -> dict[str, Any]:
                 parallel.start(_warm_calculator_maps, "calculator's query maps")]
         try:
             audit = collect_findings(engine=engine)
-            fhir_bundle_of(engine)  # remembered for the languages' Downloads pages
+            try:
+                fhir_bundle_of(engine)  # remembered for the languages' Downloads pages
+            except Exception:  # noqa: BLE001 - a graph without one: each Downloads page says so (pages.other)
+                pass
             serialised = serialize_formats(_store(engine), ("turtle", "jsonld"))
             _warm_mkdocs()
             cells = jobs[0].result()
