@@ -54,30 +54,13 @@ class OneGraphStore(SimpleMemory):
         spo, pos, osp = self.indexes
         added = 0
         for s, p, o in triples:
-            by_p = spo.get(s)
-            if by_p is None:
-                by_p = spo[s] = {}
-            objects = by_p.get(p)
-            if objects is None:
-                objects = by_p[p] = {}
+            objects = _inner(spo, s, p)
             if o in objects:
                 continue
             objects[o] = 1
             added += 1
-            by_o = pos.get(p)
-            if by_o is None:
-                by_o = pos[p] = {}
-            subjects = by_o.get(o)
-            if subjects is None:
-                subjects = by_o[o] = {}
-            subjects[s] = 1
-            by_s = osp.get(o)
-            if by_s is None:
-                by_s = osp[o] = {}
-            predicates = by_s.get(s)
-            if predicates is None:
-                predicates = by_s[s] = {}
-            predicates[p] = 1
+            _inner(pos, p, o)[s] = 1
+            _inner(osp, o, s)[p] = 1
         if self._size is not None:
             self._size += added
 
@@ -95,6 +78,17 @@ class OneGraphStore(SimpleMemory):
 
     def remove_graph(self, graph: Any) -> None:
         raise NotImplementedError("OneGraphStore holds one graph")
+
+
+def _inner(index: dict, first: Any, second: Any) -> dict:
+    """index[first][second], made empty where missing (one of SimpleMemory's three-level indexes)."""
+    by_second = index.get(first)
+    if by_second is None:
+        by_second = index[first] = {}
+    found = by_second.get(second)
+    if found is None:
+        found = by_second[second] = {}
+    return found
 
 
 class OneGraph(Graph):
