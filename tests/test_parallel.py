@@ -102,3 +102,8 @@ def test_a_job_may_start_jobs_of_its_own() -> None:
         return parallel.run_all([("inner", lambda: 2), ("inner 2", lambda: 3)])
 
     assert parallel.run_all([("outer", outer)]) == [[2, 3]]
+
+
+def test_a_result_that_does_not_pickle_is_an_error_that_says_so() -> None:
+    with pytest.raises(EvidenceKBError, match=r"its result \(a generator\) cannot be sent back"):
+        parallel.run_all([("generator", lambda: (n for n in range(3)))])

@@ -44,9 +44,11 @@ def _run_child(job: Callable[[], object], connection: Connection) -> None:
         answer = ("error", error, traceback.format_exc())
     try:
         connection.send(answer)
-    except (pickle.PicklingError, TypeError, AttributeError):  # an exception that does not pickle
-        kind, error, trace = answer
-        connection.send(("error", EvidenceKBError(f"{type(error).__name__}: {error}"), trace))
+    except (pickle.PicklingError, TypeError, AttributeError):  # a result or an exception that does not pickle
+        kind, value, trace = answer
+        problem = f"{type(value).__name__}: {value}" if kind == "error" else (
+            f"its result (a {type(value).__name__}) cannot be sent back from the child process")
+        connection.send(("error", EvidenceKBError(problem), trace))
     finally:
         connection.close()
 

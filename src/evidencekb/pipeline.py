@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from pathlib import Path
@@ -51,13 +52,12 @@ def run_main_job(site_out: Path | None = None) -> int:
     knowledge_store()  # parsed once, before the fork: syntax errors are reported here, once
     print("[1/3] Validating data/ against the ontology and SHACL shapes …", file=sys.stderr)
     validation = parallel.start(_validate, "validate")
-    reported: list[bool] = []
 
+    @functools.cache
     def conforms() -> bool:
+        """Whether the data conforms; the report is printed the first time this is asked."""
         report = validation.result()
-        if not reported:
-            print(report.to_text(), flush=True)
-            reported.append(True)
+        print(report.to_text(), flush=True)
         return report.conforms
 
     def gate() -> None:
